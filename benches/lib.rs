@@ -1,0 +1,1 @@
+//! Criterion benchmarks comparing this runtime with Tokio and async-executor.

@@ -1,0 +1,1 @@
+//! Runnable examples of the runtime: see the `[[example]]` targets.
