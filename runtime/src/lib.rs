@@ -1,1 +1,134 @@
-//! placeholder
+//! A multi-threaded, work-stealing async runtime, with cancellation a task
+//! can clean up after.
+//!
+//! * [`spawn`] a future as a task and await its [`JoinHandle`](task::JoinHandle)
+//!   (asyncio's `create_task` and awaiting the task).
+//! * [`JoinHandle::cancel`](task::JoinHandle::cancel) stops a task; the task
+//!   may [`catch_cancel`](task::catch_cancel), clean up (even with `.await`)
+//!   and finish, like catching asyncio's `CancelledError`.
+//! * [`spawn_blocking`] runs blocking code on its own thread pool.
+//! * `#[runtime::main]` and `#[runtime::test]` start a runtime for `main`
+//!   and for each test; [`Runtime`], [`Builder`] and [`Handle`] do it by hand
+//!   (for example to embed the runtime in a server).
+//!
+//! # Examples
+//!
+//! ```
+//! use runtime::task;
+//!
+//! #[runtime::main]
+//! async fn main() {
+//!     let answer = runtime::spawn(async { 6 * 7 });
+//!     assert_eq!(answer.await.unwrap(), 42);
+//!
+//!     // A task that cleans up when cancelled.
+//!     let (started_tx, started_rx) = futures_channel::oneshot::channel();
+//!     let worker = runtime::spawn(async move {
+//!         started_tx.send(()).unwrap();
+//!         match task::catch_cancel(std::future::pending::<()>()).await {
+//!             Ok(()) => "finished",
+//!             Err(_cancelled) => {
+//!                 task::yield_now().await; // async cleanup
+//!                 "cleaned up"
+//!             }
+//!         }
+//!     });
+//!     started_rx.await.unwrap();
+//!     worker.cancel();
+//!     assert!(worker.await.unwrap_err().is_cancelled());
+//! }
+//! ```
+//!
+//! The design (scheduler, task state machine, cancellation rules) is
+//! described in `docs/ARCHITECTURE.md`.
+
+#![deny(missing_docs)]
+#![warn(rust_2018_idioms, unreachable_pub)]
+
+mod blocking;
+mod loom;
+mod runtime;
+mod scheduler;
+pub mod task;
+
+pub use crate::runtime::{
+    Builder, EnterGuard, Handle, Runtime, TryCurrentError, WORKER_THREADS_ENV,
+};
+pub use runtime_macros::{main, test};
+
+use std::future::Future;
+use task::JoinHandle;
+
+/// Spawns a future as a new task on the current runtime and returns its
+/// [`JoinHandle`] (asyncio's `create_task`).
+///
+/// The task starts running at once, on any worker, concurrently with the
+/// caller. Awaiting the handle yields its output; dropping the handle
+/// detaches the task, which keeps running.
+///
+/// # Panics
+///
+/// Panics if called outside a runtime: not in a task, not inside
+/// [`Runtime::block_on`], and not after [`Handle::enter`]. Use
+/// [`Handle::spawn`] to spawn from anywhere.
+///
+/// # Examples
+///
+/// ```
+/// # let rt = runtime::Runtime::new().unwrap();
+/// # rt.block_on(async {
+/// let tasks: Vec<_> = (0..10).map(|i| runtime::spawn(async move { i * i })).collect();
+/// let mut sum = 0;
+/// for task in tasks {
+///     sum += task.await.unwrap();
+/// }
+/// assert_eq!(sum, 285);
+/// # });
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match runtime::context::with_current(|h| h.map(|h| h.spawn(future))) {
+        Some(handle) => handle,
+        None => panic!("runtime::spawn: {}", runtime::NO_RUNTIME),
+    }
+}
+
+/// Runs a blocking closure on the current runtime's blocking pool and
+/// returns a [`JoinHandle`] for its result (asyncio's `run_in_executor`).
+///
+/// The pool starts threads on demand, up to
+/// [`Builder::max_blocking_threads`] (512 by default); further closures
+/// wait their turn. Cancelling the handle before the closure starts keeps it
+/// from running; a closure already running is not interrupted.
+///
+/// # Panics
+///
+/// Panics if called outside a runtime (see [`spawn`]).
+///
+/// # Examples
+///
+/// ```
+/// # let rt = runtime::Runtime::new().unwrap();
+/// # rt.block_on(async {
+/// let digest = runtime::spawn_blocking(|| {
+///     // e.g. hashing a file: blocking work off the workers
+///     (1..=10u64).product::<u64>()
+/// });
+/// assert_eq!(digest.await.unwrap(), 3_628_800);
+/// # });
+/// ```
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    match runtime::context::with_current(|h| h.map(|h| h.spawn_blocking(f))) {
+        Some(handle) => handle,
+        None => panic!("runtime::spawn_blocking: {}", runtime::NO_RUNTIME),
+    }
+}

@@ -1,0 +1,183 @@
+//! Parsing of the attribute's arguments: `#[runtime::main(worker_threads = 4,
+//! crate = "path")]`.
+//!
+//! Parsing never stops at the first problem: every argument is looked at,
+//! each valid one is kept (with the span it was written at) and each error is
+//! collected, so that the caller can report all of them at once and still
+//! expand the function with what was understood.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Expr, Lit, LitInt, Meta, MetaNameValue, Path, Token};
+
+use crate::entry::{Errors, Kind};
+
+/// The names of the accepted arguments, for error messages.
+const EXPECTED: &str = "expected one of: `worker_threads`, `crate`";
+
+/// A valid `worker_threads = N` argument.
+pub(crate) struct WorkerThreads {
+    /// The number of worker threads, at least 1.
+    pub(crate) value: usize,
+    /// Where the value was written.
+    pub(crate) span: Span,
+}
+
+impl WorkerThreads {
+    /// The value as an unsuffixed literal located where the user wrote it.
+    pub(crate) fn literal(&self) -> LitInt {
+        LitInt::new(&self.value.to_string(), self.span)
+    }
+}
+
+/// The configuration an attribute's arguments describe.
+#[derive(Default)]
+pub(crate) struct Config {
+    /// `worker_threads = N`; `None` leaves the runtime's default.
+    pub(crate) worker_threads: Option<WorkerThreads>,
+    /// `crate = "path"`; `None` means `::runtime`.
+    pub(crate) crate_path: Option<Path>,
+}
+
+/// Which arguments have been seen so far, valid or not, to detect
+/// duplicates.
+#[derive(Default)]
+struct Seen {
+    worker_threads: bool,
+    krate: bool,
+}
+
+/// Parses the arguments of `kind`'s attribute.
+///
+/// Returns every valid argument in `Config`; errors are added to `errors`.
+pub(crate) fn parse(args: TokenStream, kind: Kind, errors: &mut Errors) -> Config {
+    let mut config = Config::default();
+    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
+        Ok(metas) => metas,
+        Err(error) => {
+            errors.push(error);
+            return config;
+        }
+    };
+
+    let mut seen = Seen::default();
+    for meta in metas {
+        if let Err(error) = parse_one(meta, kind, &mut config, &mut seen) {
+            errors.push(error);
+        }
+    }
+    config
+}
+
+/// Parses one argument into `config`.
+fn parse_one(meta: Meta, kind: Kind, config: &mut Config, seen: &mut Seen) -> syn::Result<()> {
+    let Some(name) = meta.path().get_ident().cloned() else {
+        let msg = format!("unknown argument; {EXPECTED}");
+        return Err(syn::Error::new_spanned(meta.path(), msg));
+    };
+
+    let (already_seen, example) = match name.to_string().as_str() {
+        "worker_threads" => (&mut seen.worker_threads, "worker_threads = 4"),
+        "crate" => (&mut seen.krate, "crate = \"::runtime\""),
+        "flavor" => {
+            let msg = format!(
+                "unknown argument `flavor`: the runtime has a single, multi-threaded flavor; \
+                 use `#[{}(worker_threads = N)]` to choose its number of threads",
+                kind.attr_name()
+            );
+            return Err(syn::Error::new(name.span(), msg));
+        }
+        other => {
+            let msg = format!("unknown argument `{other}`; {EXPECTED}");
+            return Err(syn::Error::new(name.span(), msg));
+        }
+    };
+
+    if std::mem::replace(already_seen, true) {
+        let msg = format!("duplicate argument `{name}`: it may be given only once");
+        return Err(syn::Error::new(name.span(), msg));
+    }
+
+    let value = match meta {
+        Meta::NameValue(MetaNameValue { value, .. }) => value,
+        Meta::Path(_) => {
+            let msg = format!("the `{name}` argument requires a value, as in `{example}`");
+            return Err(syn::Error::new(name.span(), msg));
+        }
+        Meta::List(list) => {
+            let msg = format!("the `{name}` argument is written `{example}`");
+            return Err(syn::Error::new(list.delimiter.span().join(), msg));
+        }
+    };
+
+    if name == "worker_threads" {
+        config.worker_threads = Some(parse_worker_threads(&value)?);
+    } else {
+        config.crate_path = Some(parse_crate_path(&value)?);
+    }
+    Ok(())
+}
+
+/// Looks through the invisible groups a `macro_rules!` macro may wrap a
+/// `$value:expr` or `$value:literal` in.
+fn strip_groups(mut expr: &Expr) -> &Expr {
+    while let Expr::Group(group) = expr {
+        expr = &group.expr;
+    }
+    expr
+}
+
+/// Parses the value of `worker_threads`: an integer literal of at least 1.
+fn parse_worker_threads(value: &Expr) -> syn::Result<WorkerThreads> {
+    let not_an_int = || {
+        syn::Error::new_spanned(
+            value,
+            "`worker_threads` expects a positive integer literal, as in `worker_threads = 4`",
+        )
+    };
+    let Expr::Lit(syn::ExprLit {
+        lit: Lit::Int(lit), ..
+    }) = strip_groups(value)
+    else {
+        return Err(not_an_int());
+    };
+    if !matches!(lit.suffix(), "" | "usize") {
+        let msg = format!(
+            "`worker_threads` is a `usize`: remove the `{}` suffix",
+            lit.suffix()
+        );
+        return Err(syn::Error::new(lit.span(), msg));
+    }
+    let span = lit.span();
+    let value = lit.base10_parse::<usize>().map_err(|error| {
+        syn::Error::new(span, format!("invalid `worker_threads` value: {error}"))
+    })?;
+    if value == 0 {
+        return Err(syn::Error::new(
+            span,
+            "`worker_threads` must be at least 1: a runtime needs a thread to run tasks on",
+        ));
+    }
+    Ok(WorkerThreads { value, span })
+}
+
+/// Parses the value of `crate`: a string literal holding a path.
+fn parse_crate_path(value: &Expr) -> syn::Result<Path> {
+    let Expr::Lit(syn::ExprLit {
+        lit: Lit::Str(lit), ..
+    }) = strip_groups(value)
+    else {
+        return Err(syn::Error::new_spanned(
+            value,
+            "`crate` expects a string literal holding a path, as in `crate = \"::runtime\"`",
+        ));
+    };
+    // The path's tokens get the literal's span, so that an unresolved path is
+    // reported at the literal.
+    lit.parse::<Path>().map_err(|_| {
+        let msg = format!("`crate` value `{}` is not a valid path", lit.value());
+        syn::Error::new(value.span(), msg)
+    })
+}

@@ -1,0 +1,202 @@
+//! The blocking pool: threads for closures that block (file I/O, CPU-heavy
+//! work, synchronous libraries), so they never stall a worker.
+//!
+//! A blocking closure is a task like any other (same allocation, state,
+//! `JoinHandle`, cancellation), whose future runs the closure on its first
+//! poll. Its scheduler is this pool: a queue under a mutex, served by
+//! threads started on demand up to a cap and let go after an idle timeout.
+
+use crate::loom::{Arc, Condvar, Mutex};
+use crate::runtime::context;
+use crate::scheduler::Shared;
+use crate::task::raw::{Header, Notified, Schedule};
+use crate::task::{self, JoinHandle};
+use crate::Handle;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+pub(crate) struct BlockingPool {
+    state: Mutex<State>,
+    condvar: Condvar,
+    max_threads: usize,
+    keep_alive: Duration,
+    thread_name: String,
+    stack_size: Option<usize>,
+}
+
+struct State {
+    queue: VecDeque<Notified>,
+    /// Threads alive.
+    threads: usize,
+    /// Threads waiting for work.
+    idle: usize,
+    /// Wake-ups sent to idle threads and not yet taken.
+    notified: usize,
+    shutdown: bool,
+}
+
+/// Settings from the `Builder`.
+pub(crate) struct PoolConfig {
+    pub(crate) max_threads: usize,
+    pub(crate) keep_alive: Duration,
+    pub(crate) thread_name: String,
+    pub(crate) stack_size: Option<usize>,
+}
+
+/// The `Schedule` of blocking tasks: they run once, on the pool.
+struct BlockingSchedule(Arc<Shared>);
+
+impl Schedule for BlockingSchedule {
+    fn schedule(&self, task: Notified) {
+        self.0.blocking.push(task, &self.0);
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.0.blocking.push(task, &self.0);
+    }
+
+    fn release(&self, task: &Header) -> bool {
+        self.0.owned.remove(task)
+    }
+}
+
+/// A future that runs a blocking closure on its first poll.
+struct BlockingTask<F>(Option<F>);
+
+impl<F> Unpin for BlockingTask<F> {}
+
+impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
+    type Output = R;
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
+        let f = self
+            .0
+            .take()
+            .expect("blocking task polled after completion");
+        Poll::Ready(f())
+    }
+}
+
+impl BlockingPool {
+    pub(crate) fn new(config: PoolConfig) -> BlockingPool {
+        BlockingPool {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                threads: 0,
+                idle: 0,
+                notified: 0,
+                shutdown: false,
+            }),
+            condvar: Condvar::new(),
+            max_threads: config.max_threads,
+            keep_alive: config.keep_alive,
+            thread_name: config.thread_name,
+            stack_size: config.stack_size,
+        }
+    }
+
+    /// Spawns `f` on the pool of the runtime `shared`.
+    pub(crate) fn spawn<F, R>(shared: &Arc<Shared>, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (raw, notified, handle) =
+            task::new_task(BlockingTask(Some(f)), BlockingSchedule(shared.clone()));
+        shared.bind(raw, notified, |n| shared.blocking.push(n, shared));
+        handle
+    }
+
+    fn push(&self, task: Notified, shared: &Arc<Shared>) {
+        let mut state = self.state.lock();
+        if state.shutdown {
+            drop(state);
+            task.shutdown();
+            return;
+        }
+        state.queue.push_back(task);
+        if state.idle > state.notified {
+            state.notified += 1;
+            self.condvar.notify_one();
+        } else if state.threads < self.max_threads {
+            state.threads += 1;
+            drop(state);
+            if let Err(err) = self.start_thread(shared.clone()) {
+                // Leave the task queued: a running thread will take it. If
+                // there is none, nothing ever would, so say so loudly.
+                let mut state = self.state.lock();
+                state.threads -= 1;
+                assert!(
+                    state.threads > 0,
+                    "the blocking pool could not start a thread and has none: {err}"
+                );
+            }
+        }
+        // Otherwise every thread is busy: the task waits its turn.
+    }
+
+    fn start_thread(&self, shared: Arc<Shared>) -> io::Result<()> {
+        let mut builder = std::thread::Builder::new().name(self.thread_name.clone());
+        if let Some(size) = self.stack_size {
+            builder = builder.stack_size(size);
+        }
+        builder.spawn(move || {
+            // `runtime::spawn` works from a blocking closure; `block_on`
+            // does too (this is not a worker thread).
+            let _guard = context::set_current(&Handle::from_shared(shared.clone()));
+            shared.blocking.run_thread();
+        })?;
+        Ok(())
+    }
+
+    fn run_thread(&self) {
+        let mut state = self.state.lock();
+        loop {
+            if let Some(task) = state.queue.pop_front() {
+                drop(state);
+                task.run();
+                state = self.state.lock();
+                continue;
+            }
+            if state.shutdown {
+                break;
+            }
+            state.idle += 1;
+            let timed_out = self
+                .condvar
+                .wait_for(&mut state, self.keep_alive)
+                .timed_out();
+            state.idle -= 1;
+            if state.notified > 0 {
+                state.notified -= 1;
+            } else if timed_out && state.queue.is_empty() {
+                break;
+            }
+        }
+        state.threads -= 1;
+    }
+
+    /// Refuses new work, completes queued tasks as cancelled, and lets the
+    /// threads go. Closures already running are not waited for.
+    pub(crate) fn shutdown(&self) {
+        let queued: Vec<Notified> = {
+            let mut state = self.state.lock();
+            state.shutdown = true;
+            self.condvar.notify_all();
+            state.queue.drain(..).collect()
+        };
+        for task in queued {
+            task.shutdown();
+        }
+    }
+
+    /// Threads alive, for tests and metrics.
+    #[allow(dead_code)]
+    pub(crate) fn num_threads(&self) -> usize {
+        self.state.lock().threads
+    }
+}

@@ -1,0 +1,57 @@
+//! Driving a future on the calling thread until it completes.
+
+use super::context;
+use crate::scheduler::park::{Parker, Unparker};
+use crate::task::coop;
+use crate::Handle;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+const BLOCK_ON_INSIDE_RUNTIME: &str =
+    "`block_on` was called on a thread that is already running a runtime \
+(a worker thread, or inside another `block_on`); blocking here would stall that runtime. \
+Use `.await` instead, or run the blocking code in `runtime::spawn_blocking`.";
+
+struct ThreadWaker(Unparker);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+thread_local! {
+    /// One parker per thread, reused by every `block_on` on it.
+    static PARKER: (Parker, Waker) = {
+        let parker = Parker::new();
+        let waker = Waker::from(Arc::new(ThreadWaker(parker.unparker())));
+        (parker, waker)
+    };
+}
+
+/// Polls `future` on this thread, parking between polls, with `handle` as
+/// the current runtime.
+pub(crate) fn block_on<F: Future>(handle: &Handle, future: F) -> F::Output {
+    let _entered = context::enter_runtime(BLOCK_ON_INSIDE_RUNTIME);
+    let _current = context::set_current(handle);
+    let mut future = pin!(future);
+    PARKER.with(|(parker, waker)| {
+        let mut cx = Context::from_waker(waker);
+        loop {
+            let poll = {
+                let _budget = coop::Budget::reset();
+                future.as_mut().poll(&mut cx)
+            };
+            if let Poll::Ready(out) = poll {
+                return out;
+            }
+            parker.park();
+        }
+    })
+}

@@ -1,0 +1,177 @@
+//! `Builder`: configure and start a runtime.
+
+use super::Runtime;
+use crate::blocking::{BlockingPool, PoolConfig};
+use crate::loom::Arc;
+use crate::scheduler::park::Parker;
+use crate::scheduler::queue::Worker as LocalQueue;
+use crate::scheduler::{worker, Remote, Shared};
+use crate::Handle;
+use std::io;
+use std::time::Duration;
+
+/// The environment variable that overrides the default number of worker
+/// threads (an explicit [`Builder::worker_threads`] still wins).
+pub const WORKER_THREADS_ENV: &str = "RUNTIME_WORKER_THREADS";
+
+/// Configures and builds a [`Runtime`].
+///
+/// # Examples
+///
+/// ```
+/// let rt = runtime::Builder::new()
+///     .worker_threads(2)
+///     .thread_name("my-server-worker")
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    worker_threads: Option<usize>,
+    max_blocking_threads: usize,
+    thread_name: String,
+    thread_stack_size: Option<usize>,
+    thread_keep_alive: Duration,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+fn invalid(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, msg)
+}
+
+impl Builder {
+    /// A builder with the defaults: one worker per available CPU (or
+    /// `RUNTIME_WORKER_THREADS`), up to 512 blocking threads kept alive 10 s
+    /// when idle, threads named `runtime-worker`.
+    pub fn new() -> Builder {
+        Builder {
+            worker_threads: None,
+            max_blocking_threads: 512,
+            thread_name: "runtime-worker".to_owned(),
+            thread_stack_size: None,
+            thread_keep_alive: Duration::from_secs(10),
+        }
+    }
+
+    /// Sets the number of worker threads that run tasks. Zero is rejected
+    /// by [`build`](Builder::build).
+    pub fn worker_threads(&mut self, n: usize) -> &mut Self {
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// Sets the most threads the blocking pool (for
+    /// [`spawn_blocking`](crate::spawn_blocking)) may run at once; further
+    /// closures wait in a queue. Default 512. Zero is rejected by `build`.
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Self {
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// Names the runtime's threads (workers and blocking threads).
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Self {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// Sets the stack size of the runtime's threads, in bytes.
+    pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Self {
+        self.thread_stack_size = Some(bytes);
+        self
+    }
+
+    /// How long an idle blocking thread waits for work before it exits.
+    /// Default 10 s.
+    pub fn thread_keep_alive(&mut self, duration: Duration) -> &mut Self {
+        self.thread_keep_alive = duration;
+        self
+    }
+
+    fn resolve_worker_threads(&self) -> io::Result<usize> {
+        let n = match self.worker_threads {
+            Some(n) => n,
+            None => match std::env::var(WORKER_THREADS_ENV) {
+                Ok(value) => value.trim().parse::<usize>().map_err(|_| {
+                    invalid(format!(
+                        "{WORKER_THREADS_ENV}={value:?} is not a number of worker threads; \
+                         set it to a positive integer or unset it"
+                    ))
+                })?,
+                Err(_) => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            },
+        };
+        if n == 0 {
+            return Err(invalid(
+                "a runtime needs at least one worker thread: worker_threads must be 1 or more"
+                    .to_owned(),
+            ));
+        }
+        Ok(n)
+    }
+
+    /// Starts the runtime's threads.
+    ///
+    /// # Errors
+    ///
+    /// An [`io::ErrorKind::InvalidInput`] error for an invalid configuration
+    /// (zero worker threads, zero blocking threads, an unparsable
+    /// `RUNTIME_WORKER_THREADS`), or the operating system's error if a
+    /// thread cannot be started.
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let workers = self.resolve_worker_threads()?;
+        if self.max_blocking_threads == 0 {
+            return Err(invalid(
+                "max_blocking_threads must be at least 1, or spawn_blocking could never run"
+                    .to_owned(),
+            ));
+        }
+
+        let mut locals = Vec::with_capacity(workers);
+        let mut remotes = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            let local = LocalQueue::new_fifo();
+            let parker = Parker::new();
+            remotes.push(Remote {
+                stealer: local.stealer(),
+                unparker: parker.unparker(),
+            });
+            locals.push((local, parker));
+        }
+        let blocking = BlockingPool::new(PoolConfig {
+            max_threads: self.max_blocking_threads,
+            keep_alive: self.thread_keep_alive,
+            thread_name: self.thread_name.clone(),
+            stack_size: self.thread_stack_size,
+        });
+        let shared = Arc::new(Shared::new(remotes.into_boxed_slice(), blocking));
+        let handle = Handle::from_shared(shared.clone());
+        let mut runtime = Runtime::new_with(handle.clone());
+
+        for (index, (local, parker)) in locals.into_iter().enumerate() {
+            let mut builder = std::thread::Builder::new().name(self.thread_name.clone());
+            if let Some(size) = self.thread_stack_size {
+                builder = builder.stack_size(size);
+            }
+            let shared = shared.clone();
+            let handle = handle.clone();
+            let spawned = builder.spawn(move || {
+                let _entered =
+                    super::context::enter_runtime("a new worker thread is never inside a runtime");
+                let _current = super::context::set_current(&handle);
+                worker::Context::new(shared, index, local, parker).run();
+            });
+            match spawned {
+                Ok(thread) => runtime.workers.push(thread),
+                // Dropping `runtime` stops and joins the workers started.
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(runtime)
+    }
+}

@@ -1,0 +1,129 @@
+//! Parking a thread until it is notified: the idle workers' sleep, and the
+//! thread running `block_on`.
+//!
+//! This is the layer the timer wheel and the I/O reactor plug into: a worker
+//! parks with `park_timeout(next timer deadline)`, and when a reactor
+//! exists, the one worker holding it will wait in the poller instead of on
+//! the condition variable, with `unpark` writing to the poller's waker. The
+//! rest of the scheduler only sees `park` / `unpark`.
+//!
+//! The protocol is the classic three-state parker: `unpark` before `park`
+//! is remembered (a token), so a notification is never lost between a
+//! worker's last check for work and its sleep.
+
+use crate::loom::{Arc, AtomicUsize, Condvar, Mutex, Ordering};
+use std::time::Duration;
+
+const EMPTY: usize = 0;
+const PARKED: usize = 1;
+const NOTIFIED: usize = 2;
+
+struct Inner {
+    state: AtomicUsize,
+    lock: Mutex<()>,
+    cvar: Condvar,
+}
+
+/// The sleeping side; one per parked thread.
+pub(crate) struct Parker {
+    inner: Arc<Inner>,
+}
+
+/// The waking side; clone it to whoever must wake the thread.
+#[derive(Clone)]
+pub(crate) struct Unparker {
+    inner: Arc<Inner>,
+}
+
+impl Parker {
+    pub(crate) fn new() -> Parker {
+        Parker {
+            inner: Arc::new(Inner {
+                state: AtomicUsize::new(EMPTY),
+                lock: Mutex::new(()),
+                cvar: Condvar::new(),
+            }),
+        }
+    }
+
+    pub(crate) fn unparker(&self) -> Unparker {
+        Unparker {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// Blocks until `unpark` is called (or was called since the last park).
+    pub(crate) fn park(&self) {
+        self.park_inner(None);
+    }
+
+    /// Like `park`, but returns after `timeout` at the latest.
+    #[allow(dead_code)] // the timer driver's entry point
+    pub(crate) fn park_timeout(&self, timeout: Duration) {
+        self.park_inner(Some(timeout));
+    }
+
+    fn park_inner(&self, timeout: Option<Duration>) {
+        let inner = &*self.inner;
+        // SeqCst on all state operations: pairs with `unpark`'s swap; the
+        // token handed over here orders everything the unparker did before
+        // (such as pushing a task) before what we do after.
+        if inner
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+        let mut guard = inner.lock.lock();
+        match inner
+            .state
+            .compare_exchange(EMPTY, PARKED, Ordering::SeqCst, Ordering::SeqCst)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                // Notified between the first check and taking the lock.
+                inner.state.swap(EMPTY, Ordering::SeqCst);
+                return;
+            }
+            Err(actual) => panic!("inconsistent park state: {actual}"),
+        }
+        loop {
+            match timeout {
+                None => inner.cvar.wait(&mut guard),
+                Some(t) => {
+                    let _ = inner.cvar.wait_for(&mut guard, t);
+                    // Timed out or notified: either way, leave EMPTY.
+                    inner.state.swap(EMPTY, Ordering::SeqCst);
+                    return;
+                }
+            }
+            if inner
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+            {
+                return;
+            }
+            // Spurious wake-up: wait again.
+        }
+    }
+}
+
+impl Unparker {
+    /// Wakes the parked thread, or makes its next `park` return at once.
+    pub(crate) fn unpark(&self) {
+        let inner = &*self.inner;
+        // SeqCst: pairs with the parker's compare-exchanges (see park).
+        match inner.state.swap(NOTIFIED, Ordering::SeqCst) {
+            EMPTY | NOTIFIED => {}
+            PARKED => {
+                // Take the lock so the notification cannot fall between the
+                // parker's state change and its wait.
+                drop(inner.lock.lock());
+                inner.cvar.notify_one();
+            }
+            actual => panic!("inconsistent park state: {actual}"),
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! Cooperative budget: how many runtime operations one task poll may
+//! complete before they start returning `Pending`.
+//!
+//! A task that loops over always-ready operations (a `JoinHandle` of a
+//! finished task, a channel that is never empty) would otherwise never
+//! return to the scheduler and starve the other tasks on its worker. With a
+//! budget, such an operation yields once the budget is spent: it wakes the
+//! task (which goes to the back of the queue) and returns `Pending`.
+
+use std::cell::Cell;
+use std::task::Context;
+
+/// Operations per poll, as in Tokio.
+const BUDGET: u8 = 128;
+
+thread_local! {
+    /// `None` outside a task poll: unconstrained.
+    static CURRENT: Cell<Option<u8>> = const { Cell::new(None) };
+}
+
+/// Gives the current poll a fresh budget; restores the previous one when
+/// dropped (polls nest when `block_on` runs inside a blocking task).
+pub(crate) struct Budget(Option<u8>);
+
+impl Budget {
+    pub(crate) fn reset() -> Budget {
+        Budget(CURRENT.with(|c| c.replace(Some(BUDGET))))
+    }
+}
+
+impl Drop for Budget {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(self.0));
+    }
+}
+
+/// Spends one unit. `None` means the budget is exhausted: the task has been
+/// woken and the caller must return `Pending`.
+pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Option<()> {
+    CURRENT.with(|c| match c.get() {
+        None => Some(()),
+        Some(0) => {
+            cx.waker().wake_by_ref();
+            None
+        }
+        Some(n) => {
+            c.set(Some(n - 1));
+            Some(())
+        }
+    })
+}

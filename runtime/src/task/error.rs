@@ -1,0 +1,161 @@
+//! The errors a task's result can carry.
+
+use super::Id;
+use std::any::Any;
+use std::fmt;
+
+/// Why a task did not produce its value: it was cancelled, or it panicked.
+///
+/// Returned by awaiting a [`JoinHandle`](super::JoinHandle). The error is
+/// opaque; ask it with [`is_cancelled`](JoinError::is_cancelled) and
+/// [`is_panic`](JoinError::is_panic).
+///
+/// # Examples
+///
+/// ```
+/// let rt = runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let task = runtime::spawn(async { panic!("boom") });
+///     let err = task.await.unwrap_err();
+///     assert!(err.is_panic());
+///     assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
+/// });
+/// ```
+pub struct JoinError {
+    id: Id,
+    repr: Repr,
+}
+
+enum Repr {
+    Cancelled,
+    Panic(SyncPayload),
+}
+
+/// A panic payload made `Sync` (so `JoinError` fits `Box<dyn Error + Send +
+/// Sync>`): the payload is only reached by value, through `into_panic`, or
+/// through `panic_message`.
+struct SyncPayload(Box<dyn Any + Send + 'static>);
+
+// SAFETY: the only access through `&SyncPayload` is `panic_message`, which
+// calls `type_id` (reads no data) and then reads the payload only if it is a
+// `&'static str` or a `String`, both `Sync`. No other shared access exists.
+unsafe impl Sync for SyncPayload {}
+
+impl JoinError {
+    pub(crate) fn cancelled(id: Id) -> JoinError {
+        JoinError {
+            id,
+            repr: Repr::Cancelled,
+        }
+    }
+
+    pub(crate) fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError {
+            id,
+            repr: Repr::Panic(SyncPayload(payload)),
+        }
+    }
+
+    /// True if the task was cancelled before it produced a value (including
+    /// a task that caught its cancellation and finished its cleanup).
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// True if the task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The id of the task this error came from.
+    pub fn id(&self) -> Id {
+        self.id
+    }
+
+    /// The panic payload, to inspect or to re-raise with
+    /// [`std::panic::resume_unwind`].
+    ///
+    /// # Panics
+    ///
+    /// Panics if the task was cancelled rather than panicked; use
+    /// [`try_into_panic`](JoinError::try_into_panic) to check instead.
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.try_into_panic().expect(
+            "JoinError::into_panic called on a cancelled task's error; check is_panic() first",
+        )
+    }
+
+    /// The panic payload, or the error itself if the task was cancelled.
+    ///
+    /// # Errors
+    ///
+    /// Returns `Err(self)` if the task did not panic.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            Repr::Panic(SyncPayload(payload)) => Ok(payload),
+            Repr::Cancelled => Err(self),
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&'static str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => write!(f, "task {} was cancelled", self.id),
+            Repr::Panic(p) => match panic_message(&*p.0) {
+                Some(msg) => write!(f, "task {} panicked with message {msg:?}", self.id),
+                None => write!(f, "task {} panicked", self.id),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.id),
+            Repr::Panic(p) => match panic_message(&*p.0) {
+                Some(msg) => write!(f, "JoinError::Panic({}, {msg:?})", self.id),
+                None => write!(f, "JoinError::Panic({}, ...)", self.id),
+            },
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+impl From<JoinError> for std::io::Error {
+    fn from(err: JoinError) -> std::io::Error {
+        std::io::Error::other(err)
+    }
+}
+
+/// The cancellation a [`catch_cancel`](super::catch_cancel) received: the
+/// task was asked to stop and may now clean up.
+///
+/// asyncio's `CancelledError`, caught with `except`. The task keeps running
+/// after receiving it; its `JoinHandle` still reports the task cancelled once
+/// it finishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancelled(());
+
+impl Cancelled {
+    pub(crate) fn new() -> Cancelled {
+        Cancelled(())
+    }
+}
+
+impl fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the task was cancelled")
+    }
+}
+
+impl std::error::Error for Cancelled {}

@@ -1,0 +1,329 @@
+//! The typed operations behind the task vtable: poll a task, deliver its
+//! cancellation, complete it, hand its output to the `JoinHandle`.
+
+use super::cancel::PollScope;
+use super::raw::{Cell, Header, Notified, RawTask, Schedule, Stage};
+use super::state::{Notify, TransitionToIdle, TransitionToRunning};
+use super::{coop, waker, JoinError};
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+/// # Safety (for every function here)
+/// `ptr` points to a live `Cell<F, S>` whose vtable was built for these
+/// same `F` and `S`; each function's doc says which reference it consumes.
+unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
+    // SAFETY: the vtable that dispatched here was built for `Cell<F, S>`,
+    // and `Cell` is `repr(C)` with the header first.
+    unsafe { ptr.cast::<Cell<F, S>>().as_ref() }
+}
+
+/// Polls once; consumes the run-queue reference the caller popped.
+pub(super) unsafe fn poll<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: see the module-level contract.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    let header = &cell.header;
+    // SAFETY: the caller handed us a reference.
+    let raw = unsafe { RawTask::from_raw(ptr) };
+
+    let cancelled = match header.state.transition_to_running() {
+        TransitionToRunning::Success { cancelled } => cancelled,
+        TransitionToRunning::Complete => {
+            raw.drop_reference();
+            return;
+        }
+    };
+
+    // SAFETY: we hold RUNNING, which gives this thread the poll-only fields.
+    let (consumed, catch_live, shield_live) = header.cancel.with(|c| unsafe {
+        let c = &*c;
+        (c.consumed, c.catch_live, c.shield_live)
+    });
+    let deliver = cancelled && !consumed && shield_live == 0;
+    if deliver && catch_live == 0 {
+        // Rule 2: the cancellation becomes the result; the future is
+        // dropped, not polled again.
+        cancel_and_complete(cell);
+        return;
+    }
+
+    // SAFETY: the waker borrows our reference for the duration of the poll;
+    // the future clones it if it needs to keep it.
+    let waker = unsafe { waker::borrowed(ptr) };
+    let mut cx = Context::from_waker(&waker);
+    let result = {
+        let _scope = PollScope::enter(header, deliver);
+        let _budget = coop::Budget::reset();
+        catch_unwind(AssertUnwindSafe(|| {
+            cell.stage.with_mut(|stage| {
+                // SAFETY: RUNNING gives us exclusive access to the stage,
+                // and the cell is pinned in its heap block until dealloc.
+                let stage = unsafe { &mut *stage };
+                match stage {
+                    Stage::Running(fut) => unsafe { Pin::new_unchecked(fut) }.poll(&mut cx),
+                    _ => unreachable!("a task was polled after completion"),
+                }
+            })
+        }))
+    };
+
+    match result {
+        Ok(Poll::Ready(value)) => {
+            // SAFETY: still RUNNING.
+            let consumed = header.cancel.with(|c| unsafe { (*c).consumed });
+            let output = if let Err(panic) = drop_future(cell) {
+                drop_value(value);
+                Err(panic)
+            } else if consumed {
+                // The task caught its cancellation and finished its cleanup;
+                // the handle still reports it cancelled (rule 6).
+                drop_value(value);
+                Err(JoinError::cancelled(header.id))
+            } else {
+                Ok(value)
+            };
+            complete(cell, output);
+        }
+        Ok(Poll::Pending) => {
+            // SAFETY: still RUNNING.
+            let consumed = header.cancel.with(|c| unsafe { (*c).consumed });
+            if deliver && !consumed {
+                // No `catch_cancel` on the poll path took it: it ends the task.
+                cancel_and_complete(cell);
+                return;
+            }
+            match header.state.transition_to_idle() {
+                TransitionToIdle::Idle => {}
+                TransitionToIdle::Notified => {
+                    // SAFETY: transition_to_idle left our reference with us
+                    // for exactly this re-queue.
+                    cell.scheduler.yield_now(unsafe { Notified::from_raw(raw) });
+                }
+            }
+        }
+        Err(panic) => {
+            // The future is in whatever state the panic left it; drop it
+            // anyway (a second panic from its destructor is swallowed).
+            let _ = drop_future(cell);
+            complete(cell, Err(JoinError::panic(header.id, panic)));
+        }
+    }
+}
+
+/// Drops a task's output value, swallowing a panic from its destructor:
+/// nobody could observe it.
+fn drop_value<T>(value: T) {
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
+}
+
+/// Drops the future (the task's destructors are its cleanup). A panic from
+/// a destructor becomes the task's error.
+fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> Result<(), JoinError> {
+    let _scope = PollScope::enter(&cell.header, false);
+    catch_unwind(AssertUnwindSafe(|| {
+        cell.stage.with_mut(|stage| {
+            // SAFETY: the caller holds RUNNING.
+            unsafe { *stage = Stage::Consumed };
+        })
+    }))
+    .map_err(|panic| JoinError::panic(cell.header.id, panic))
+}
+
+/// Delivers the cancellation: drop the future, complete as cancelled.
+fn cancel_and_complete<F, S>(cell: &Cell<F, S>)
+where
+    F: Future,
+    S: Schedule,
+{
+    let output = drop_future(cell).and(Err(JoinError::cancelled(cell.header.id)));
+    complete(cell, output);
+}
+
+/// Stores the output and completes the task: wake the joiner, leave the
+/// task list, release the references of the poller and the list. The
+/// caller holds RUNNING and one reference.
+fn complete<F, S>(cell: &Cell<F, S>, output: Result<F::Output, JoinError>)
+where
+    F: Future,
+    S: Schedule,
+{
+    let header = &cell.header;
+    cell.stage.with_mut(|stage| {
+        // SAFETY: RUNNING: exclusive access to the stage; the future was
+        // already dropped (or is dropped here, after a Ready poll).
+        unsafe { *stage = Stage::Finished(output) };
+    });
+
+    let prev = header.state.transition_to_complete();
+    if !prev.is_join_interested() {
+        // Detached: nobody will read the output, so it is ours to drop.
+        cell.stage.with_mut(|stage| {
+            // SAFETY: COMPLETE without JOIN_INTEREST: nobody else touches the
+            // stage any more.
+            let old = unsafe { std::mem::replace(&mut *stage, Stage::Consumed) };
+            drop_value(old);
+        });
+    } else if prev.is_join_waker_set() {
+        header.join_waker.with(|w| {
+            // SAFETY: JOIN_WAKER is set and COMPLETE now too, so the handle
+            // cannot take the slot back: we have read access.
+            if let Some(w) = unsafe { &*w } {
+                w.wake_by_ref();
+            }
+        });
+        let after = header.state.unset_join_waker_after_complete();
+        if !after.is_join_interested() {
+            // The handle was dropped while we held the slot; empty it.
+            // SAFETY: the handle is gone and we cleared JOIN_WAKER: ours.
+            let w = header.join_waker.with_mut(|w| unsafe { (*w).take() });
+            drop(w);
+        }
+    }
+
+    let refs = if cell.scheduler.release(header) { 2 } else { 1 };
+    if header.state.ref_dec(refs) {
+        // SAFETY: that was the last reference.
+        unsafe { RawTask::from_raw(NonNull::from(header)) }.dealloc();
+    }
+}
+
+/// Hands one reference, owned by the caller, to the scheduler.
+pub(super) unsafe fn schedule<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: module contract; the caller's reference becomes the Notified.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    // SAFETY: as above.
+    cell.scheduler
+        .schedule(unsafe { Notified::from_raw(RawTask::from_raw(ptr)) });
+}
+
+/// Frees the allocation. Called exactly once, when the count hits zero.
+pub(super) unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
+    // SAFETY: the allocation came from `Box<Cell<F, S>>` in `allocate`,
+    // and no reference to it remains.
+    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
+}
+
+/// The `JoinHandle`'s poll: output if complete, else register the waker.
+pub(super) unsafe fn try_read_output<F: Future, S>(
+    ptr: NonNull<Header>,
+    dst: *mut (),
+    waker: &Waker,
+) {
+    // SAFETY: module contract.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    if !can_read_output(&cell.header, waker) {
+        return;
+    }
+    let output = cell.stage.with_mut(|stage| {
+        // SAFETY: COMPLETE with JOIN_INTEREST: the output is the handle's.
+        match unsafe { std::mem::replace(&mut *stage, Stage::Consumed) } {
+            Stage::Finished(output) => output,
+            _ => panic!("JoinHandle polled after it returned its result"),
+        }
+    });
+    // SAFETY: the caller guarantees `dst` is a `Poll<Result<F::Output, _>>`.
+    unsafe { *(dst as *mut Poll<Result<F::Output, JoinError>>) = Poll::Ready(output) };
+}
+
+/// True if the task is complete; otherwise makes sure `waker` is the one
+/// the completer will wake.
+fn can_read_output(header: &Header, waker: &Waker) -> bool {
+    let snapshot = header.state.load();
+    if snapshot.is_complete() {
+        return true;
+    }
+    if snapshot.is_join_waker_set() {
+        // SAFETY: with JOIN_WAKER set the slot is only read, by anyone.
+        let same = header
+            .join_waker
+            .with(|w| unsafe { &*w }.as_ref().is_some_and(|w| w.will_wake(waker)));
+        if same {
+            return false;
+        }
+        if header.state.unset_join_waker().is_err() {
+            return true;
+        }
+    }
+    // JOIN_WAKER is clear: the slot is ours to write.
+    // SAFETY: as just said.
+    header
+        .join_waker
+        .with_mut(|w| unsafe { *w = Some(waker.clone()) });
+    header.state.set_join_waker().is_err()
+}
+
+/// Drops the `JoinHandle`: clean up what it owned, release its reference.
+pub(super) unsafe fn drop_join_handle<F: Future, S>(ptr: NonNull<Header>) {
+    // SAFETY: module contract.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    let todo = cell.header.state.drop_join_handle();
+    if todo.drop_output {
+        cell.stage.with_mut(|stage| {
+            // SAFETY: COMPLETE and we were the joiner: the output is ours.
+            let old = unsafe { std::mem::replace(&mut *stage, Stage::Consumed) };
+            drop_value(old);
+        });
+    }
+    if todo.drop_waker {
+        // SAFETY: JOIN_WAKER is clear, so the slot is ours.
+        let w = cell.header.join_waker.with_mut(|w| unsafe { (*w).take() });
+        drop(w);
+    }
+    // SAFETY: the handle's own reference.
+    unsafe { RawTask::from_raw(ptr) }.drop_reference();
+}
+
+/// Forced shutdown of a task nobody is polling: drop its future without a
+/// poll and complete it as cancelled. Consumes one reference.
+pub(super) unsafe fn shutdown<F, S>(ptr: NonNull<Header>)
+where
+    F: Future,
+    S: Schedule,
+{
+    // SAFETY: module contract.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    if cell.header.state.transition_to_shutdown() {
+        cancel_and_complete(cell);
+    } else {
+        // SAFETY: the caller's reference.
+        unsafe { RawTask::from_raw(ptr) }.drop_reference();
+    }
+}
+
+/// Wakes the task from a waker (see `task::waker`).
+pub(crate) fn wake_by_val(raw: RawTask) {
+    match raw.header().state.transition_to_notified_by_val() {
+        Notify::DoNothing => {}
+        Notify::Submit => raw.schedule(),
+        Notify::Dealloc => raw.dealloc(),
+    }
+}
+
+pub(crate) fn wake_by_ref(raw: RawTask) {
+    match raw.header().state.transition_to_notified_by_ref() {
+        Notify::DoNothing => {}
+        Notify::Submit => raw.schedule(),
+        Notify::Dealloc => unreachable!("wake_by_ref never releases a reference"),
+    }
+}
+
+/// `JoinHandle::cancel`: flag it, and queue it if it is idle.
+pub(crate) fn cancel(raw: RawTask) {
+    match raw.header().state.transition_to_cancelled() {
+        Notify::DoNothing => {}
+        Notify::Submit => raw.schedule(),
+        Notify::Dealloc => unreachable!("cancel never releases a reference"),
+    }
+}

@@ -1,0 +1,133 @@
+//! Tasks: spawned futures, their handles, and cancellation.
+//!
+//! asyncio's vocabulary maps onto this module directly: a *task* is a
+//! future the runtime drives on its own (`asyncio.create_task` is
+//! [`spawn`](crate::spawn)); its [`JoinHandle`] is the awaitable result;
+//! [`JoinHandle::cancel`] is `Task.cancel()`; [`catch_cancel`] is catching
+//! `CancelledError`; [`shield`] is `asyncio.shield`.
+//!
+//! # The task protocol
+//!
+//! A task is one heap allocation (`raw::Cell`): a [`Header`](raw::Header)
+//! with the atomic state word, a vtable, the task-list links, the id and the
+//! join waker slot; then the scheduler handle; then the *stage*, which holds
+//! the future, later its output. The state word (see `state.rs`, where each
+//! bit says what it rules out) packs six flags and a reference count:
+//!
+//! * RUNNING: one thread is polling. It alone touches the stage and the
+//!   cancellation bookkeeping until it clears the bit.
+//! * SCHEDULED: a run queue holds (or is about to hold) a reference. A wake
+//!   of a scheduled task does nothing, so a task is never queued twice. A
+//!   wake during a poll sets it and the poller re-queues the task once,
+//!   after the poll.
+//! * COMPLETE: the future is gone and the output stored; final.
+//! * CANCELLED: `cancel()` was called; final.
+//! * JOIN_INTEREST / JOIN_WAKER: the `JoinHandle` exists / the task side may
+//!   read the join waker slot.
+//!
+//! References are held by the `JoinHandle`, each run-queue entry
+//! ([`Notified`](raw::Notified)), each waker clone, and the runtime's task
+//! list (until completion). The last one to go frees the allocation.
+//!
+//! A task's life: `spawn` allocates it SCHEDULED with three references
+//! (handle, queue entry, list) and pushes it. A worker pops it, sets RUNNING,
+//! polls. On `Pending` it clears RUNNING and either releases the queue's
+//! reference (idle) or, if SCHEDULED was set meanwhile, re-queues it. A wake
+//! of an idle task sets SCHEDULED and queues it. On `Ready` the output
+//! replaces the future, COMPLETE is set, the joiner's waker is woken, the
+//! task leaves the list, and the poller and the list drop their references.
+//!
+//! # Cancellation
+//!
+//! `cancel()` sets CANCELLED and SCHEDULED together in one step: an idle
+//! task is queued, a running one is re-queued after its poll. So a
+//! cancelled task always gets another poll, and that poll, seeing
+//! CANCELLED in the same atomic step that gave it RUNNING, delivers the
+//! cancellation (see [`catch_cancel`] for how it reaches a catching frame).
+//! A poll in progress is never interrupted, and COMPLETE makes `cancel()` a
+//! no-op, so a finished task keeps its value.
+
+mod cancel;
+pub(crate) mod coop;
+mod error;
+mod harness;
+mod join;
+pub(crate) mod list;
+pub(crate) mod raw;
+pub(crate) mod state;
+mod waker;
+mod yield_now;
+
+pub use cancel::{catch_cancel, is_cancelled, shield, CatchCancel, Shield};
+pub use error::{Cancelled, JoinError};
+pub use join::JoinHandle;
+pub use yield_now::yield_now;
+
+use crate::loom::{AtomicU64, Ordering};
+use raw::{Notified, RawTask, Schedule};
+use std::fmt;
+use std::future::Future;
+use std::num::NonZeroU64;
+
+/// A task's identity, unique for the life of the process.
+///
+/// # Examples
+///
+/// ```
+/// # let rt = runtime::Runtime::new().unwrap();
+/// # rt.block_on(async {
+/// let a = runtime::spawn(async {});
+/// let b = runtime::spawn(async {});
+/// assert_ne!(a.id(), b.id());
+/// # });
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(NonZeroU64);
+
+impl Id {
+    pub(crate) fn next() -> Id {
+        #[cfg(not(loom))]
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        #[cfg(loom)]
+        loom::lazy_static! {
+            static ref NEXT: AtomicU64 = AtomicU64::new(1);
+        }
+        // Relaxed: uniqueness comes from the atomicity of the increment; no
+        // other memory is published with the id.
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        Id(NonZeroU64::new(id).expect("task ids ran out"))
+    }
+
+    /// The id as a number.
+    pub fn as_u64(self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Debug for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Id({})", self.0)
+    }
+}
+
+/// Allocates a task for `future` and returns its first run-queue entry and
+/// its `JoinHandle`. The caller must first offer the task to the task list
+/// (`OwnedTasks::insert`) and then schedule the entry.
+pub(crate) fn new_task<F, S>(future: F, scheduler: S) -> (RawTask, Notified, JoinHandle<F::Output>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    let raw = RawTask::new(future, scheduler, Id::next());
+    // SAFETY: a new task holds three references: one for the list (the
+    // returned RawTask), one for the run queue, one for the handle; and its
+    // output type is `F::Output`.
+    unsafe { (raw, Notified::from_raw(raw), JoinHandle::new(raw)) }
+}

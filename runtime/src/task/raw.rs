@@ -1,0 +1,256 @@
+//! The task allocation: one heap block holding the header, the scheduler
+//! handle, the future (later its output) and the join waker, plus the
+//! type-erased pointer and vtable everything else uses to reach it.
+
+use super::harness;
+use super::state::State;
+use super::Id;
+use crate::loom::UnsafeCell;
+use std::future::Future;
+use std::ptr::NonNull;
+use std::task::Waker;
+
+/// Where the runtime sends a task when it must run (again).
+pub(crate) trait Schedule: Send + Sync + Sized + 'static {
+    /// The task was woken or cancelled and must be polled.
+    fn schedule(&self, task: Notified);
+
+    /// The task was woken during its own poll: queue it behind other work
+    /// (a task that keeps waking itself must not starve the others).
+    fn yield_now(&self, task: Notified);
+
+    /// The task completed: take it off the runtime's task list. Returns
+    /// whether it was there (the list's reference is then the caller's to
+    /// release).
+    fn release(&self, task: &Header) -> bool;
+}
+
+/// Type-erased operations on one concrete `Cell<F, S>`.
+pub(crate) struct Vtable {
+    /// Polls the task; consumes one reference (a run-queue entry).
+    pub(super) poll: unsafe fn(NonNull<Header>),
+    /// Hands one reference to the task's scheduler as a `Notified`.
+    pub(super) schedule: unsafe fn(NonNull<Header>),
+    /// Frees the allocation; called once the count reaches zero.
+    pub(super) dealloc: unsafe fn(NonNull<Header>),
+    /// Writes `Poll<Result<T, JoinError>>` to the pointer if complete, else
+    /// registers the waker.
+    pub(super) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    /// Drops the `JoinHandle`'s claims and reference.
+    pub(super) drop_join_handle: unsafe fn(NonNull<Header>),
+    /// Completes an idle task as cancelled without polling it (forced
+    /// shutdown); consumes one reference.
+    pub(super) shutdown: unsafe fn(NonNull<Header>),
+}
+
+/// Doubly linked list pointers for the runtime's task list.
+#[derive(Default)]
+pub(crate) struct Links {
+    pub(crate) prev: Option<NonNull<Header>>,
+    pub(crate) next: Option<NonNull<Header>>,
+}
+
+/// Cancellation bookkeeping that only the thread polling the task touches.
+#[derive(Default)]
+pub(crate) struct CancelFrames {
+    /// A `catch_cancel` received the cancellation: never deliver again.
+    pub(crate) consumed: bool,
+    /// Live `catch_cancel` frames registered in this task.
+    pub(crate) catch_live: u32,
+    /// Live `shield` frames registered in this task.
+    pub(crate) shield_live: u32,
+}
+
+/// The untyped part of every task, at offset 0 of the allocation.
+#[repr(C)]
+pub(crate) struct Header {
+    pub(crate) state: State,
+    pub(super) vtable: &'static Vtable,
+    /// Task-list links; only touched under that list shard's lock.
+    pub(crate) links: UnsafeCell<Links>,
+    pub(crate) id: Id,
+    /// Only touched by the thread holding RUNNING (see `task::cancel`).
+    pub(crate) cancel: UnsafeCell<CancelFrames>,
+    /// The join waker; who may touch it is decided by the JOIN_WAKER bit.
+    pub(super) join_waker: UnsafeCell<Option<Waker>>,
+}
+
+/// What the task holds in place of its future over its life.
+pub(super) enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, super::JoinError>),
+    Consumed,
+}
+
+/// The whole allocation. `repr(C)` keeps the header first, so a
+/// `NonNull<Header>` is also a pointer to the cell.
+#[repr(C)]
+pub(super) struct Cell<F: Future, S> {
+    pub(super) header: Header,
+    pub(super) scheduler: S,
+    pub(super) stage: UnsafeCell<Stage<F>>,
+}
+
+impl<F, S> Cell<F, S>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    const VTABLE: Vtable = Vtable {
+        poll: harness::poll::<F, S>,
+        schedule: harness::schedule::<F, S>,
+        dealloc: harness::dealloc::<F, S>,
+        try_read_output: harness::try_read_output::<F, S>,
+        drop_join_handle: harness::drop_join_handle::<F, S>,
+        shutdown: harness::shutdown::<F, S>,
+    };
+
+    /// Allocates a new task: SCHEDULED, with three references (see
+    /// `state::INITIAL`).
+    pub(super) fn allocate(future: F, scheduler: S, id: Id) -> NonNull<Header> {
+        let cell = Box::new(Cell {
+            header: Header {
+                state: State::new(),
+                vtable: &Self::VTABLE,
+                links: UnsafeCell::new(Links::default()),
+                id,
+                cancel: UnsafeCell::new(CancelFrames::default()),
+                join_waker: UnsafeCell::new(None),
+            },
+            scheduler,
+            stage: UnsafeCell::new(Stage::Running(future)),
+        });
+        NonNull::from(Box::leak(cell)).cast()
+    }
+}
+
+/// A counted pointer to a task, without knowing its types.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawTask {
+    ptr: NonNull<Header>,
+}
+
+// SAFETY: a task is shared between threads by design; every access to its
+// interior goes through the state protocol (the header's atomics decide
+// who may touch which field), and the future and output are `Send`.
+unsafe impl Send for RawTask {}
+// SAFETY: as for `Send`: `&RawTask` only exposes the header's atomics and
+// protocol-guarded fields.
+unsafe impl Sync for RawTask {}
+
+impl RawTask {
+    pub(crate) fn new<F, S>(future: F, scheduler: S, id: Id) -> RawTask
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+        S: Schedule,
+    {
+        RawTask {
+            ptr: Cell::allocate(future, scheduler, id),
+        }
+    }
+
+    /// # Safety
+    /// `ptr` must point to a live task header.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> RawTask {
+        RawTask { ptr }
+    }
+
+    pub(crate) fn header_ptr(self) -> NonNull<Header> {
+        self.ptr
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: a RawTask is only made for a live allocation, and whoever
+        // holds it holds a reference that keeps it alive.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    fn vtable(&self) -> &'static Vtable {
+        self.header().vtable
+    }
+
+    /// Polls the task, consuming the caller's run-queue reference.
+    pub(crate) fn poll(self) {
+        // SAFETY: the caller hands over a run-queue reference (a `Notified`),
+        // which is what `poll` consumes.
+        unsafe { (self.vtable().poll)(self.ptr) }
+    }
+
+    /// Hands one reference the caller owns to the scheduler.
+    pub(crate) fn schedule(self) {
+        // SAFETY: the caller owns the reference passed on.
+        unsafe { (self.vtable().schedule)(self.ptr) }
+    }
+
+    pub(crate) fn dealloc(self) {
+        // SAFETY: only called once the reference count reached zero.
+        unsafe { (self.vtable().dealloc)(self.ptr) }
+    }
+
+    /// # Safety
+    /// `dst` must point to a `Poll<Result<T, JoinError>>` where `T` is the
+    /// task's output type; the caller must be the task's `JoinHandle`.
+    pub(crate) unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
+        // SAFETY: forwarded from the caller.
+        unsafe { (self.vtable().try_read_output)(self.ptr, dst, waker) }
+    }
+
+    /// # Safety
+    /// Called once, by the `JoinHandle`, giving up its reference.
+    pub(crate) unsafe fn drop_join_handle(self) {
+        // SAFETY: forwarded from the caller.
+        unsafe { (self.vtable().drop_join_handle)(self.ptr) }
+    }
+
+    /// Completes the task as cancelled without polling it if it is idle,
+    /// consuming one reference the caller owns.
+    pub(crate) fn shutdown(self) {
+        // SAFETY: the caller owns the reference consumed.
+        unsafe { (self.vtable().shutdown)(self.ptr) }
+    }
+
+    /// Asks the task to cancel (see `JoinHandle::cancel`).
+    pub(crate) fn cancel(self) {
+        harness::cancel(self);
+    }
+
+    /// Releases one reference, deallocating on the last.
+    pub(crate) fn drop_reference(self) {
+        if self.header().state.ref_dec(1) {
+            self.dealloc();
+        }
+    }
+}
+
+/// A task that must be polled; owns one reference (its run-queue entry).
+pub(crate) struct Notified(RawTask);
+
+impl Notified {
+    /// # Safety
+    /// The caller hands over one reference it owns, for a run queue.
+    pub(crate) unsafe fn from_raw(raw: RawTask) -> Notified {
+        Notified(raw)
+    }
+
+    /// Polls the task.
+    pub(crate) fn run(self) {
+        let raw = self.0;
+        std::mem::forget(self);
+        raw.poll();
+    }
+
+    /// Completes the task without polling, if it is not running (shutdown).
+    pub(crate) fn shutdown(self) {
+        let raw = self.0;
+        std::mem::forget(self);
+        raw.shutdown();
+    }
+}
+
+impl Drop for Notified {
+    fn drop(&mut self) {
+        self.0.drop_reference();
+    }
+}

@@ -1,0 +1,4 @@
+#[runtime::main]
+async fn main<T: Default>() {
+    let _value = T::default();
+}
