@@ -3,8 +3,11 @@
 //! Normal builds use `std` atomics and `parking_lot` locks. Under
 //! `RUSTFLAGS="--cfg loom"` the same names come from [loom], which explores
 //! every interleaving of the concurrency protocols (task state, run queues,
-//! parking) in the models under `src/**/loom_*.rs`. Code never imports
-//! `std::sync` directly for anything a model needs to see.
+//! parking) in the models under `src/**/loom_*.rs` (run them with
+//! `scripts/loom.sh`). Code never imports `std::sync` directly for anything
+//! a model needs to see, and thread locals on a model's path (the task poll
+//! scope, the coop budget) are declared with `crate::loom::thread_local!`.
+//! (`Arc` stays `std`'s in both builds; see below.)
 //!
 //! [loom]: https://docs.rs/loom
 
@@ -12,6 +15,7 @@
 mod imp {
     pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use std::sync::Arc;
+    pub(crate) use std::thread_local;
 
     /// `std::cell::UnsafeCell` behind loom's closure-based API, so the
     /// same code compiles in both builds.
@@ -43,12 +47,61 @@ mod imp {
 mod imp {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
-    pub(crate) use loom::sync::Arc;
+
+    /// `std`'s `Arc`, not loom's: the scheduler has `self: &Arc<Self>`
+    /// methods, and only `std`'s `Arc` may be a method receiver on stable
+    /// Rust. No model checks `Arc`'s own reference counting; a model that
+    /// wants loom's `Arc` leak check uses `loom::sync::Arc` directly.
+    pub(crate) use std::sync::Arc;
+
+    /// loom's `thread_local!`, so each loom thread gets its own value
+    /// (loom runs all model threads on one OS thread, where `std`'s thread
+    /// locals would be shared). Takes the `const { .. }` initializer form
+    /// the crate uses, which loom's macro does not parse.
+    macro_rules! loom_thread_local {
+        ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const $init:block;) => {
+            loom::thread_local! { $(#[$attr])* $vis static $name: $t = $init; }
+        };
+    }
+    pub(crate) use loom_thread_local as thread_local;
+
+    /// Runs a loom model (`src/**/loom_*.rs`): explores `f` with a
+    /// preemption bound of 2 unless `LOOM_MAX_PREEMPTIONS` says otherwise,
+    /// and prints how many executions it took.
+    #[cfg(test)]
+    pub(crate) fn model(f: impl Fn() + Sync + Send + 'static) {
+        use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+        let mut builder = loom::model::Builder::new();
+        if builder.preemption_bound.is_none() {
+            builder.preemption_bound = Some(2);
+        }
+        let bound = builder.preemption_bound;
+        let executions = std::sync::Arc::new(AtomicUsize::new(0));
+        let count = executions.clone();
+        let start = std::time::Instant::now();
+        builder.check(move || {
+            count.fetch_add(1, Relaxed);
+            f();
+        });
+        println!(
+            "{}: {} executions (preemption bound {:?}) in {:.2?}",
+            std::thread::current().name().unwrap_or("model"),
+            executions.load(Relaxed),
+            bound,
+            start.elapsed(),
+        );
+    }
 
     /// loom's mutex behind `parking_lot`'s API (no poisoning).
     #[derive(Debug)]
     pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
-    pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+
+    /// The guard of [`Mutex`]. The `Option` lets [`Condvar::wait`] pass
+    /// loom's guard by value and put the new one back; it is `None` only
+    /// while a wait is in progress (or if the wait panicked, as loom's
+    /// deadlock report does: the guard was then dropped inside loom's
+    /// `wait`, so there is nothing left to drop).
+    pub(crate) struct MutexGuard<'a, T>(Option<loom::sync::MutexGuard<'a, T>>);
 
     impl<T> Mutex<T> {
         pub(crate) fn new(value: T) -> Self {
@@ -56,7 +109,20 @@ mod imp {
         }
 
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-            self.0.lock().unwrap()
+            MutexGuard(Some(self.0.lock().unwrap()))
+        }
+    }
+
+    impl<T> std::ops::Deref for MutexGuard<'_, T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            self.0.as_ref().expect("MutexGuard used during a wait")
+        }
+    }
+
+    impl<T> std::ops::DerefMut for MutexGuard<'_, T> {
+        fn deref_mut(&mut self) -> &mut T {
+            self.0.as_mut().expect("MutexGuard used during a wait")
         }
     }
 
@@ -70,9 +136,9 @@ mod imp {
         }
 
         pub(crate) fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
-            // loom's wait takes the guard by value; swap it through a
-            // temporary the way parking_lot does internally.
-            replace_with(guard, |g| self.0.wait(g).unwrap());
+            // loom's wait takes the guard by value.
+            let inner = guard.0.take().expect("MutexGuard used during a wait");
+            guard.0 = Some(self.0.wait(inner).unwrap());
         }
 
         /// loom does not model time: a timed wait is a wait that may end
@@ -113,24 +179,6 @@ mod imp {
         pub(crate) fn timed_out(&self) -> bool {
             self.0
         }
-    }
-
-    fn replace_with<T>(slot: &mut T, f: impl FnOnce(T) -> T) {
-        struct AbortOnUnwind;
-        impl Drop for AbortOnUnwind {
-            fn drop(&mut self) {
-                std::process::abort();
-            }
-        }
-        let bomb = AbortOnUnwind;
-        // SAFETY: the value is read out and written back before anyone can
-        // observe `slot`; if `f` unwinds in between, `bomb` aborts the
-        // process, so the moved-out value is never dropped twice.
-        unsafe {
-            let old = std::ptr::read(slot);
-            std::ptr::write(slot, f(old));
-        }
-        std::mem::forget(bomb);
     }
 }
 

@@ -82,6 +82,33 @@ mod loom_queue {
                 None => Steal::Empty,
             }
         }
+        pub(crate) fn steal_batch_with_limit(&self, dest: &Worker<T>, limit: usize) -> Steal<()> {
+            let mut q = self.0.lock();
+            if q.is_empty() {
+                return Steal::Empty;
+            }
+            let n = q.len().min(limit);
+            let batch: Vec<T> = q.drain(..n).collect();
+            drop(q);
+            dest.0.lock().extend(batch);
+            Steal::Success(())
+        }
+        pub(crate) fn steal_batch_with_limit_and_pop(
+            &self,
+            dest: &Worker<T>,
+            limit: usize,
+        ) -> Steal<T> {
+            let mut q = self.0.lock();
+            let Some(first) = q.pop_front() else {
+                return Steal::Empty;
+            };
+            let n = q.len().min(limit - 1);
+            let batch: Vec<T> = q.drain(..n).collect();
+            drop(q);
+            dest.0.lock().extend(batch);
+            Steal::Success(first)
+        }
+        #[allow(dead_code)]
         pub(crate) fn steal_batch_and_pop(&self, dest: &Worker<T>) -> Steal<T> {
             let mut q = self.0.lock();
             let Some(first) = q.pop_front() else {

@@ -39,7 +39,7 @@ struct Scope {
     catch_depth: u32,
 }
 
-thread_local! {
+crate::loom::thread_local! {
     static CURRENT: Cell<Option<Scope>> = const { Cell::new(None) };
 }
 
@@ -166,26 +166,32 @@ pub struct CatchCancel<F> {
 
 /// Deregisters a frame from the task it counted in, if that task is the one
 /// being polled here. Returns the task's counters after the change.
-fn deregister(registered: &mut Option<Id>, field: fn(&mut CancelFrames) -> &mut u32) {
+fn deregister(registered: &mut Option<Id>, field: fn(&mut CancelFrames) -> &mut u16) {
     let Some(id) = registered.take() else { return };
     if let Some(scope) = current().filter(|s| s.id() == id) {
-        scope.frames(|f| *field(f) -= 1);
+        scope.frames(|f| {
+            let n = field(f);
+            *n = n.saturating_sub(1);
+        });
     }
 }
 
-fn register(registered: &mut Option<Id>, scope: Scope, field: fn(&mut CancelFrames) -> &mut u32) {
+fn register(registered: &mut Option<Id>, scope: Scope, field: fn(&mut CancelFrames) -> &mut u16) {
     if *registered != Some(scope.id()) {
         deregister(registered, field);
-        scope.frames(|f| *field(f) += 1);
+        scope.frames(|f| {
+            let n = field(f);
+            *n = n.saturating_add(1);
+        });
         *registered = Some(scope.id());
     }
 }
 
-fn catch_live(f: &mut CancelFrames) -> &mut u32 {
+fn catch_live(f: &mut CancelFrames) -> &mut u16 {
     &mut f.catch_live
 }
 
-fn shield_live(f: &mut CancelFrames) -> &mut u32 {
+fn shield_live(f: &mut CancelFrames) -> &mut u16 {
     &mut f.shield_live
 }
 
@@ -270,7 +276,7 @@ impl<F: Future> Future for CatchCancel<F> {
         }
         // Frames deeper than this one may be live (more are registered than
         // sit on the poll stack); give them the first chance.
-        if scope.frames(|f| f.catch_live) > depth {
+        if u32::from(scope.frames(|f| f.catch_live)) > depth {
             if let Poll::Ready(v) = self.as_mut().poll_inner(cx, depth) {
                 return Poll::Ready(Ok(v));
             }

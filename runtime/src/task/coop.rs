@@ -13,7 +13,7 @@ use std::task::Context;
 /// Operations per poll, as in Tokio.
 const BUDGET: u8 = 128;
 
-thread_local! {
+crate::loom::thread_local! {
     /// `None` outside a task poll: unconstrained.
     static CURRENT: Cell<Option<u8>> = const { Cell::new(None) };
 }

@@ -26,15 +26,25 @@ pub struct JoinError {
     repr: Repr,
 }
 
-enum Repr {
+/// What a task's result holds in place of its value, without the id (the
+/// id is in the task header; `JoinError` adds it when the handle reads the
+/// result). The payload is boxed twice so this enum, and with it every
+/// task's output slot, stays two words.
+pub(crate) enum Repr {
     Cancelled,
-    Panic(SyncPayload),
+    Panic(Box<SyncPayload>),
+}
+
+impl Repr {
+    pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> Repr {
+        Repr::Panic(Box::new(SyncPayload(payload)))
+    }
 }
 
 /// A panic payload made `Sync` (so `JoinError` fits `Box<dyn Error + Send +
 /// Sync>`): the payload is only reached by value, through `into_panic`, or
 /// through `panic_message`.
-struct SyncPayload(Box<dyn Any + Send + 'static>);
+pub(crate) struct SyncPayload(Box<dyn Any + Send + 'static>);
 
 // SAFETY: the only access through `&SyncPayload` is `panic_message`, which
 // calls `type_id` (reads no data) and then reads the payload only if it is a
@@ -42,18 +52,8 @@ struct SyncPayload(Box<dyn Any + Send + 'static>);
 unsafe impl Sync for SyncPayload {}
 
 impl JoinError {
-    pub(crate) fn cancelled(id: Id) -> JoinError {
-        JoinError {
-            id,
-            repr: Repr::Cancelled,
-        }
-    }
-
-    pub(crate) fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        JoinError {
-            id,
-            repr: Repr::Panic(SyncPayload(payload)),
-        }
+    pub(crate) fn new(id: Id, repr: Repr) -> JoinError {
+        JoinError { id, repr }
     }
 
     /// True if the task was cancelled before it produced a value (including
@@ -92,7 +92,7 @@ impl JoinError {
     /// Returns `Err(self)` if the task did not panic.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
-            Repr::Panic(SyncPayload(payload)) => Ok(payload),
+            Repr::Panic(payload) => Ok(payload.0),
             Repr::Cancelled => Err(self),
         }
     }

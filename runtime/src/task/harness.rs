@@ -2,6 +2,7 @@
 //! cancellation, complete it, hand its output to the `JoinHandle`.
 
 use super::cancel::PollScope;
+use super::error::Repr;
 use super::raw::{Cell, Header, Notified, RawTask, Schedule, Stage};
 use super::state::{Notify, TransitionToIdle, TransitionToRunning};
 use super::{coop, waker, JoinError};
@@ -67,6 +68,8 @@ where
                 // and the cell is pinned in its heap block until dealloc.
                 let stage = unsafe { &mut *stage };
                 match stage {
+                    // SAFETY: the future lives in the task's heap block and
+                    // is never moved out of it, only dropped in place.
                     Stage::Running(fut) => unsafe { Pin::new_unchecked(fut) }.poll(&mut cx),
                     _ => unreachable!("a task was polled after completion"),
                 }
@@ -85,7 +88,7 @@ where
                 // The task caught its cancellation and finished its cleanup;
                 // the handle still reports it cancelled (rule 6).
                 drop_value(value);
-                Err(JoinError::cancelled(header.id))
+                Err(Repr::Cancelled)
             } else {
                 Ok(value)
             };
@@ -112,7 +115,7 @@ where
             // The future is in whatever state the panic left it; drop it
             // anyway (a second panic from its destructor is swallowed).
             let _ = drop_future(cell);
-            complete(cell, Err(JoinError::panic(header.id, panic)));
+            complete(cell, Err(Repr::panic(panic)));
         }
     }
 }
@@ -125,7 +128,7 @@ fn drop_value<T>(value: T) {
 
 /// Drops the future (the task's destructors are its cleanup). A panic from
 /// a destructor becomes the task's error.
-fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> Result<(), JoinError> {
+fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> Result<(), Repr> {
     let _scope = PollScope::enter(&cell.header, false);
     catch_unwind(AssertUnwindSafe(|| {
         cell.stage.with_mut(|stage| {
@@ -133,7 +136,7 @@ fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> Result<(), JoinError> {
             unsafe { *stage = Stage::Consumed };
         })
     }))
-    .map_err(|panic| JoinError::panic(cell.header.id, panic))
+    .map_err(Repr::panic)
 }
 
 /// Delivers the cancellation: drop the future, complete as cancelled.
@@ -142,14 +145,14 @@ where
     F: Future,
     S: Schedule,
 {
-    let output = drop_future(cell).and(Err(JoinError::cancelled(cell.header.id)));
+    let output = drop_future(cell).and(Err(Repr::Cancelled));
     complete(cell, output);
 }
 
 /// Stores the output and completes the task: wake the joiner, leave the
 /// task list, release the references of the poller and the list. The
 /// caller holds RUNNING and one reference.
-fn complete<F, S>(cell: &Cell<F, S>, output: Result<F::Output, JoinError>)
+fn complete<F, S>(cell: &Cell<F, S>, output: Result<F::Output, Repr>)
 where
     F: Future,
     S: Schedule,
@@ -229,7 +232,7 @@ pub(super) unsafe fn try_read_output<F: Future, S>(
     let output = cell.stage.with_mut(|stage| {
         // SAFETY: COMPLETE with JOIN_INTEREST: the output is the handle's.
         match unsafe { std::mem::replace(&mut *stage, Stage::Consumed) } {
-            Stage::Finished(output) => output,
+            Stage::Finished(output) => output.map_err(|repr| JoinError::new(cell.header.id, repr)),
             _ => panic!("JoinHandle polled after it returned its result"),
         }
     });

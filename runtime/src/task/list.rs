@@ -174,19 +174,19 @@ fn unlink(
     prev: Option<NonNull<Header>>,
     next: Option<NonNull<Header>>,
 ) {
-    // SAFETY (all blocks below): the caller holds this shard's lock, which
-    // guards the links of every task in it, and those tasks are alive.
-    match prev {
-        Some(p) => unsafe { p.as_ref() }
-            .links
-            .with_mut(|l| unsafe { (*l).next = next }),
+    // SAFETY: (for every block in this function) the caller holds this
+    // shard's lock, which guards the links of every task in it, and those
+    // tasks are alive (the list holds a reference to each).
+    match prev.map(|p| unsafe { p.as_ref() }) {
+        // SAFETY: as above.
+        Some(p) => p.links.with_mut(|l| unsafe { (*l).next = next }),
         None => shard.head = next,
     }
     if let Some(n) = next {
         // SAFETY: as above.
-        unsafe { n.as_ref() }
-            .links
-            .with_mut(|l| unsafe { (*l).prev = prev });
+        let n = unsafe { n.as_ref() };
+        // SAFETY: as above.
+        n.links.with_mut(|l| unsafe { (*l).prev = prev });
     }
     // SAFETY: as above.
     header.links.with_mut(|l| unsafe {

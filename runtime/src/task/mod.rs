@@ -8,7 +8,7 @@
 //!
 //! # The task protocol
 //!
-//! A task is one heap allocation (`raw::Cell`): a [`Header`](raw::Header)
+//! A task is one heap allocation (`raw::Cell`): a `Header`
 //! with the atomic state word, a vtable, the task-list links, the id and the
 //! join waker slot; then the scheduler handle; then the *stage*, which holds
 //! the future, later its output. The state word (see `state.rs`, where each
@@ -26,7 +26,7 @@
 //!   read the join waker slot.
 //!
 //! References are held by the `JoinHandle`, each run-queue entry
-//! ([`Notified`](raw::Notified)), each waker clone, and the runtime's task
+//! (`Notified`), each waker clone, and the runtime's task
 //! list (until completion). The last one to go frees the allocation.
 //!
 //! A task's life: `spawn` allocates it SCHEDULED with three references
@@ -53,6 +53,8 @@ mod error;
 mod harness;
 mod join;
 pub(crate) mod list;
+#[cfg(all(test, loom))]
+mod loom_state;
 pub(crate) mod raw;
 pub(crate) mod state;
 mod waker;

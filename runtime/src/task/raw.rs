@@ -51,14 +51,18 @@ pub(crate) struct Links {
 }
 
 /// Cancellation bookkeeping that only the thread polling the task touches.
+///
+/// The counts are `u16` to keep the header small; they saturate rather
+/// than wrap (over 65,535 live frames in one task, a count can only err
+/// high, which delays nothing but a shield's release).
 #[derive(Default)]
 pub(crate) struct CancelFrames {
     /// A `catch_cancel` received the cancellation: never deliver again.
     pub(crate) consumed: bool,
     /// Live `catch_cancel` frames registered in this task.
-    pub(crate) catch_live: u32,
+    pub(crate) catch_live: u16,
     /// Live `shield` frames registered in this task.
-    pub(crate) shield_live: u32,
+    pub(crate) shield_live: u16,
 }
 
 /// The untyped part of every task, at offset 0 of the allocation.
@@ -69,16 +73,16 @@ pub(crate) struct Header {
     /// Task-list links; only touched under that list shard's lock.
     pub(crate) links: UnsafeCell<Links>,
     pub(crate) id: Id,
-    /// Only touched by the thread holding RUNNING (see `task::cancel`).
-    pub(crate) cancel: UnsafeCell<CancelFrames>,
     /// The join waker; who may touch it is decided by the JOIN_WAKER bit.
     pub(super) join_waker: UnsafeCell<Option<Waker>>,
+    /// Only touched by the thread holding RUNNING (see `task::cancel`).
+    pub(crate) cancel: UnsafeCell<CancelFrames>,
 }
 
 /// What the task holds in place of its future over its life.
 pub(super) enum Stage<F: Future> {
     Running(F),
-    Finished(Result<F::Output, super::JoinError>),
+    Finished(Result<F::Output, super::error::Repr>),
     Consumed,
 }
 
@@ -115,8 +119,8 @@ where
                 vtable: &Self::VTABLE,
                 links: UnsafeCell::new(Links::default()),
                 id,
-                cancel: UnsafeCell::new(CancelFrames::default()),
                 join_waker: UnsafeCell::new(None),
+                cancel: UnsafeCell::new(CancelFrames::default()),
             },
             scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),
@@ -252,5 +256,28 @@ impl Notified {
 impl Drop for Notified {
     fn drop(&mut self) {
         self.0.drop_reference();
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// The idle-task memory budget: a task whose future is a ZST must fit a
+    /// 96-byte allocator chunk (88 bytes requested on glibc), which keeps
+    /// its footprint at async-executor's (see docs/benchmarks.md).
+    #[test]
+    fn small_task_fits_in_88_bytes() {
+        type Small = Cell<std::future::Pending<()>, std::sync::Arc<()>>;
+        assert!(
+            std::mem::size_of::<Header>() <= 64,
+            "header is {}",
+            std::mem::size_of::<Header>()
+        );
+        assert!(
+            std::mem::size_of::<Small>() <= 88,
+            "task is {}",
+            std::mem::size_of::<Small>()
+        );
     }
 }

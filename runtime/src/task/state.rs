@@ -59,7 +59,7 @@ const REF_ONE: usize = 1 << REF_SHIFT;
 
 /// A new task: scheduled (its first run), a `JoinHandle`, and three
 /// references: the handle, the run-queue entry, the runtime's task list.
-const INITIAL: usize = SCHEDULED | JOIN_INTEREST | 3 * REF_ONE;
+const INITIAL: usize = SCHEDULED | JOIN_INTEREST | (3 * REF_ONE);
 
 /// The atomic state of one task.
 pub(crate) struct State {
@@ -245,8 +245,18 @@ impl State {
     /// new reference only when the task must be queued.
     pub(crate) fn transition_to_notified_by_ref(&self) -> Notify {
         self.fetch_update(|mut s| {
-            if s.is_complete() || s.is_scheduled() {
+            if s.is_complete() {
                 (None, Notify::DoNothing)
+            } else if s.is_scheduled() {
+                // Nothing to change, but write the same value anyway: the
+                // coming poll must see what the waker wrote before waking,
+                // and only a release on the state word (acquired by that
+                // poll's `transition_to_running`) orders it. A plain load
+                // could also read a SCHEDULED that a poll already cleared,
+                // and the wake-up would be lost; the CAS fails on a stale
+                // value and retries on the current one. (Found by the loom
+                // model `wake_by_ref_during_poll`; tokio#7622 is the same.)
+                (Some(s), Notify::DoNothing)
             } else if s.is_running() {
                 s.0 |= SCHEDULED;
                 (Some(s), Notify::DoNothing)
@@ -297,10 +307,12 @@ impl State {
     /// Fails if the task completed: the completer may be reading the slot.
     pub(crate) fn unset_join_waker(&self) -> Result<(), Snapshot> {
         self.fetch_update(|mut s| {
-            debug_assert!(s.is_join_interested() && s.is_join_waker_set());
             if s.is_complete() {
+                // The completer may have handed the slot back already
+                // (JOIN_WAKER clear): not an invariant to assert here.
                 return (None, Err(s));
             }
+            debug_assert!(s.is_join_interested() && s.is_join_waker_set());
             s.0 &= !JOIN_WAKER;
             (Some(s), Ok(()))
         })
