@@ -1,5 +1,5 @@
 //! Parsing of the attribute's arguments: `#[runtime::main(worker_threads = 4,
-//! crate = "path")]`.
+//! start_paused = true, crate = "path")]`.
 //!
 //! Parsing never stops at the first problem: every argument is looked at,
 //! each valid one is kept (with the span it was written at) and each error is
@@ -10,12 +10,12 @@ use proc_macro2::{Span, TokenStream};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Expr, Lit, LitInt, Meta, MetaNameValue, Path, Token};
+use syn::{Expr, Lit, LitBool, LitInt, Meta, MetaNameValue, Path, Token};
 
 use crate::entry::{Errors, Kind};
 
 /// The names of the accepted arguments, for error messages.
-const EXPECTED: &str = "expected one of: `worker_threads`, `crate`";
+const EXPECTED: &str = "expected one of: `worker_threads`, `start_paused`, `crate`";
 
 /// A valid `worker_threads = N` argument.
 pub(crate) struct WorkerThreads {
@@ -32,11 +32,28 @@ impl WorkerThreads {
     }
 }
 
+/// A valid `start_paused = true|false` argument.
+pub(crate) struct StartPaused {
+    /// Whether the runtime's clock starts paused.
+    pub(crate) value: bool,
+    /// Where the value was written.
+    pub(crate) span: Span,
+}
+
+impl StartPaused {
+    /// The value as a literal located where the user wrote it.
+    pub(crate) fn literal(&self) -> LitBool {
+        LitBool::new(self.value, self.span)
+    }
+}
+
 /// The configuration an attribute's arguments describe.
 #[derive(Default)]
 pub(crate) struct Config {
     /// `worker_threads = N`; `None` leaves the runtime's default.
     pub(crate) worker_threads: Option<WorkerThreads>,
+    /// `start_paused = b`; `None` leaves the runtime's default (running).
+    pub(crate) start_paused: Option<StartPaused>,
     /// `crate = "path"`; `None` means `::runtime`.
     pub(crate) crate_path: Option<Path>,
 }
@@ -46,6 +63,7 @@ pub(crate) struct Config {
 #[derive(Default)]
 struct Seen {
     worker_threads: bool,
+    start_paused: bool,
     krate: bool,
 }
 
@@ -80,6 +98,7 @@ fn parse_one(meta: Meta, kind: Kind, config: &mut Config, seen: &mut Seen) -> sy
 
     let (already_seen, example) = match name.to_string().as_str() {
         "worker_threads" => (&mut seen.worker_threads, "worker_threads = 4"),
+        "start_paused" => (&mut seen.start_paused, "start_paused = true"),
         "crate" => (&mut seen.krate, "crate = \"::runtime\""),
         "flavor" => {
             let msg = format!(
@@ -114,6 +133,8 @@ fn parse_one(meta: Meta, kind: Kind, config: &mut Config, seen: &mut Seen) -> sy
 
     if name == "worker_threads" {
         config.worker_threads = Some(parse_worker_threads(&value)?);
+    } else if name == "start_paused" {
+        config.start_paused = Some(parse_start_paused(&value)?);
     } else {
         config.crate_path = Some(parse_crate_path(&value)?);
     }
@@ -161,6 +182,24 @@ fn parse_worker_threads(value: &Expr) -> syn::Result<WorkerThreads> {
         ));
     }
     Ok(WorkerThreads { value, span })
+}
+
+/// Parses the value of `start_paused`: a boolean literal.
+fn parse_start_paused(value: &Expr) -> syn::Result<StartPaused> {
+    let Expr::Lit(syn::ExprLit {
+        lit: Lit::Bool(lit),
+        ..
+    }) = strip_groups(value)
+    else {
+        return Err(syn::Error::new_spanned(
+            value,
+            "`start_paused` expects `true` or `false`, as in `start_paused = true`",
+        ));
+    };
+    Ok(StartPaused {
+        value: lit.value,
+        span: lit.span(),
+    })
 }
 
 /// Parses the value of `crate`: a string literal holding a path.

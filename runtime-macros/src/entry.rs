@@ -181,6 +181,10 @@ fn build_runtime(config: &Config) -> TokenStream {
         let value = worker_threads.literal();
         builder = quote!(#builder.worker_threads(#value));
     }
+    if let Some(start_paused) = &config.start_paused {
+        let value = start_paused.literal();
+        builder = quote!(#builder.start_paused(#value));
+    }
     quote! {
         match #builder.build() {
             ::core::result::Result::Ok(runtime) => runtime,

@@ -19,6 +19,10 @@
 //! * `worker_threads = N`: the number of worker threads of the runtime, an
 //!   integer literal of at least 1 (passed to `Builder::worker_threads`).
 //!   Without it, the runtime's default is used.
+//! * `start_paused = true`: the runtime's clock starts paused (passed to
+//!   `Builder::start_paused`), so timers complete as soon as the runtime is
+//!   idle instead of in real time: for tests of timeouts and intervals.
+//!   Defaults to `false`.
 //! * `crate = "path"`: the path to the `runtime` crate, for when it is
 //!   renamed or re-exported, as in `crate = "my_crate::runtime"`. Defaults to
 //!   `::runtime`.
@@ -59,6 +63,8 @@ use entry::Kind;
 ///
 /// * `worker_threads = N`: the number of worker threads (at least 1);
 ///   defaults to the runtime's default.
+/// * `start_paused = true`: start the runtime's clock paused
+///   (`Builder::start_paused`); defaults to `false`.
 /// * `crate = "path"`: the path to the `runtime` crate; defaults to
 ///   `::runtime`.
 ///
@@ -136,6 +142,8 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// * `worker_threads = N`: the number of worker threads (at least 1);
 ///   defaults to the runtime's default.
+/// * `start_paused = true`: start the runtime's clock paused
+///   (`Builder::start_paused`); defaults to `false`.
 /// * `crate = "path"`: the path to the `runtime` crate; defaults to
 ///   `::runtime`.
 ///
@@ -151,6 +159,14 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// async fn parses() -> Result<(), std::num::ParseIntError> {
 ///     assert_eq!("7".parse::<u8>()?, 7);
 ///     Ok(())
+/// }
+///
+/// // A timeout of an hour, tested in microseconds on a paused clock.
+/// #[runtime::test(start_paused = true)]
+/// async fn times_out() {
+///     let never = std::future::pending::<()>();
+///     let out = runtime::time::timeout(std::time::Duration::from_secs(3600), never).await;
+///     assert!(out.is_err());
 /// }
 /// ```
 ///

@@ -1,12 +1,15 @@
 //! A multi-threaded, work-stealing async runtime, with cancellation a task
 //! can clean up after.
 //!
-//! * [`spawn`] a future as a task and await its [`JoinHandle`](task::JoinHandle)
+//! * [`spawn`] a future as a task and await its [`JoinHandle`]
 //!   (asyncio's `create_task` and awaiting the task).
 //! * [`JoinHandle::cancel`](task::JoinHandle::cancel) stops a task; the task
 //!   may [`catch_cancel`](task::catch_cancel), clean up (even with `.await`)
 //!   and finish, like catching asyncio's `CancelledError`.
 //! * [`spawn_blocking`] runs blocking code on its own thread pool.
+//! * [`time`] has the timers: [`sleep`](time::sleep) (asyncio's `sleep`),
+//!   [`timeout`](time::timeout) (asyncio's `wait_for`),
+//!   [`interval`](time::interval), and a clock that tests can pause.
 //! * `#[runtime::main]` and `#[runtime::test]` start a runtime for `main`
 //!   and for each test; [`Runtime`], [`Builder`] and [`Handle`] do it by hand
 //!   (for example to embed the runtime in a server).
@@ -50,6 +53,7 @@ mod loom;
 mod runtime;
 mod scheduler;
 pub mod task;
+pub mod time;
 
 pub use crate::runtime::{
     Builder, EnterGuard, Handle, Runtime, TryCurrentError, WORKER_THREADS_ENV,

@@ -34,6 +34,9 @@ struct State {
     threads: usize,
     /// Threads waiting for work.
     idle: usize,
+    /// Tasks being run (a paused clock only advances when this and the
+    /// queue are empty).
+    running: usize,
     /// Wake-ups sent to idle threads and not yet taken.
     notified: usize,
     shutdown: bool,
@@ -88,6 +91,7 @@ impl BlockingPool {
                 queue: VecDeque::new(),
                 threads: 0,
                 idle: 0,
+                running: 0,
                 notified: 0,
                 shutdown: false,
             }),
@@ -148,18 +152,26 @@ impl BlockingPool {
             // `runtime::spawn` works from a blocking closure; `block_on`
             // does too (this is not a worker thread).
             let _guard = context::set_current(&Handle::from_shared(shared.clone()));
-            shared.blocking.run_thread();
+            shared.blocking.run_thread(&shared);
         })?;
         Ok(())
     }
 
-    fn run_thread(&self) {
+    fn run_thread(&self, shared: &Shared) {
         let mut state = self.state.lock();
         loop {
             if let Some(task) = state.queue.pop_front() {
+                state.running += 1;
                 drop(state);
                 task.run();
                 state = self.state.lock();
+                state.running -= 1;
+                if state.running == 0 && state.queue.is_empty() {
+                    // The pool went idle: a paused clock may advance now.
+                    drop(state);
+                    shared.time.on_idle(shared);
+                    state = self.state.lock();
+                }
                 continue;
             }
             if state.shutdown {
@@ -192,6 +204,12 @@ impl BlockingPool {
         for task in queued {
             task.shutdown();
         }
+    }
+
+    /// True when no closure is queued or running.
+    pub(crate) fn is_idle(&self) -> bool {
+        let state = self.state.lock();
+        state.queue.is_empty() && state.running == 0
     }
 
     /// Threads alive, for tests and metrics.

@@ -3,6 +3,7 @@
 use super::context;
 use crate::scheduler::park::{Parker, Unparker};
 use crate::task::coop;
+use crate::time::BlockOnActivity;
 use crate::Handle;
 use std::future::Future;
 use std::pin::pin;
@@ -42,6 +43,10 @@ pub(crate) fn block_on<F: Future>(handle: &Handle, future: F) -> F::Output {
     let _current = context::set_current(handle);
     let mut future = pin!(future);
     PARKER.with(|(parker, waker)| {
+        // With a pausable clock, this thread counts as busy while it polls
+        // or has been woken, so the clock does not jump meanwhile.
+        let activity = BlockOnActivity::new(&handle.shared, parker.unparker());
+        let waker = activity.as_ref().map_or(waker, BlockOnActivity::waker);
         let mut cx = Context::from_waker(waker);
         loop {
             let poll = {
@@ -51,7 +56,10 @@ pub(crate) fn block_on<F: Future>(handle: &Handle, future: F) -> F::Output {
             if let Poll::Ready(out) = poll {
                 return out;
             }
-            parker.park();
+            match &activity {
+                Some(activity) => activity.park(&handle.shared, parker),
+                None => parker.park(),
+            }
         }
     })
 }

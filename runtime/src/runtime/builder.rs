@@ -6,6 +6,7 @@ use crate::loom::Arc;
 use crate::scheduler::park::Parker;
 use crate::scheduler::queue::Worker as LocalQueue;
 use crate::scheduler::{worker, Remote, Shared};
+use crate::time::driver::Driver as TimeDriver;
 use crate::Handle;
 use std::io;
 use std::time::Duration;
@@ -33,6 +34,7 @@ pub struct Builder {
     thread_name: String,
     thread_stack_size: Option<usize>,
     thread_keep_alive: Duration,
+    start_paused: bool,
 }
 
 impl Default for Builder {
@@ -56,6 +58,7 @@ impl Builder {
             thread_name: "runtime-worker".to_owned(),
             thread_stack_size: None,
             thread_keep_alive: Duration::from_secs(10),
+            start_paused: false,
         }
     }
 
@@ -90,6 +93,36 @@ impl Builder {
     /// Default 10 s.
     pub fn thread_keep_alive(&mut self, duration: Duration) -> &mut Self {
         self.thread_keep_alive = duration;
+        self
+    }
+
+    /// Starts the runtime's clock paused, for tests: time stands still
+    /// for its timers, moving only through
+    /// [`time::advance`](crate::time::advance) and by jumping to the next
+    /// timer whenever the whole runtime is idle, so that timeouts of hours
+    /// run in microseconds and deterministically. Only such a runtime
+    /// accepts [`time::pause`](crate::time::pause) and
+    /// [`time::resume`](crate::time::resume). Default `false`.
+    ///
+    /// `#[runtime::test(start_paused = true)]` sets it for a test. See the
+    /// [`time`](crate::time) module for what "idle" means and what the
+    /// paused clock does not cover (`std::time::Instant::now()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::time::{self, Duration};
+    ///
+    /// let rt = runtime::Builder::new().start_paused(true).build().unwrap();
+    /// let took = std::time::Instant::now();
+    /// rt.block_on(async {
+    ///     let out = time::timeout(Duration::from_secs(3600), std::future::pending::<()>()).await;
+    ///     assert!(out.is_err());
+    /// });
+    /// assert!(took.elapsed() < Duration::from_secs(60)); // not an hour
+    /// ```
+    pub fn start_paused(&mut self, paused: bool) -> &mut Self {
+        self.start_paused = paused;
         self
     }
 
@@ -149,7 +182,8 @@ impl Builder {
             thread_name: self.thread_name.clone(),
             stack_size: self.thread_stack_size,
         });
-        let shared = Arc::new(Shared::new(remotes.into_boxed_slice(), blocking));
+        let time = TimeDriver::new(self.start_paused);
+        let shared = Arc::new(Shared::new(remotes.into_boxed_slice(), blocking, time));
         let handle = Handle::from_shared(shared.clone());
         let mut runtime = Runtime::new_with(handle.clone());
 

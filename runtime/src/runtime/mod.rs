@@ -164,6 +164,10 @@ impl Runtime {
         while let Some(task) = shared.owned.pop() {
             task.shutdown();
         }
+        // Timers outlive the workers no longer: whatever is still
+        // registered (only sleeps held outside the tasks, which were all
+        // dropped above) is woken, and polling it panics with a message.
+        shared.time.shutdown();
         shared.drain();
     }
 }

@@ -114,6 +114,45 @@ impl Idle {
         self.sleepers.lock().contains(&worker)
     }
 
+    /// A parked worker leaves the parked state on its own, without being
+    /// notified (its timer wait ended, `time::driver`). Returns false if a
+    /// notifier took it off the sleepers first: it is then already counted
+    /// as unparked and searching.
+    pub(crate) fn unpark_self(&self, worker: usize) -> bool {
+        let mut sleepers = self.sleepers.lock();
+        let Some(pos) = sleepers.iter().position(|&w| w == worker) else {
+            return false;
+        };
+        sleepers.remove(pos);
+        // SeqCst: the same total order as the other transitions; a pusher
+        // that sees us unparked may rely on us (as on any unparked worker)
+        // to find its task or pass it on.
+        self.state.fetch_add(UNPARKED_ONE, Ordering::SeqCst);
+        true
+    }
+
+    /// A parked worker to nudge (unpark without notifying: it wakes, finds
+    /// itself still parked, re-checks the timers and sleeps again), if any.
+    pub(crate) fn peek_sleeper(&self) -> Option<usize> {
+        // SeqCst: pairs with `transition_worker_to_parked`'s decrement,
+        // which a parking worker makes together with joining the sleepers
+        // (under their lock). "All unparked" thus means no sleeper yet, and
+        // a worker that parks after this load looks at the timers only
+        // afterwards (`time::driver::Driver::before_park`), so it sees what
+        // our caller registered before calling this.
+        if unparked(self.state.load(Ordering::SeqCst)) == self.num_workers {
+            return None;
+        }
+        self.sleepers.lock().last().copied()
+    }
+
+    /// Number of workers not parked: running, searching, or notified and
+    /// about to run (the paused clock only advances when this is zero).
+    pub(crate) fn num_unparked(&self) -> usize {
+        // SeqCst: read in the same total order as the transitions.
+        unparked(self.state.load(Ordering::SeqCst))
+    }
+
     /// Number of parked workers.
     #[allow(dead_code)] // used by metrics and tests
     pub(crate) fn num_parked(&self) -> usize {

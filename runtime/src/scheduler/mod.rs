@@ -8,6 +8,10 @@
 //! `Shared` is what every handle, task and worker points to.
 
 pub(crate) mod idle;
+#[cfg(all(test, loom))]
+mod loom_idle;
+#[cfg(all(test, loom))]
+mod loom_park;
 pub(crate) mod park;
 pub(crate) mod queue;
 pub(crate) mod worker;
@@ -17,6 +21,7 @@ use crate::loom::{fence, Arc, AtomicBool, Ordering};
 use crate::task::list::OwnedTasks;
 use crate::task::raw::{Header, Notified, Schedule};
 use crate::task::{self, JoinHandle};
+use crate::time::driver::Driver as TimeDriver;
 use idle::Idle;
 use park::Unparker;
 use queue::{Injector, Stealer};
@@ -35,6 +40,8 @@ pub(crate) struct Shared {
     pub(crate) idle: Idle,
     pub(crate) owned: OwnedTasks,
     pub(crate) blocking: BlockingPool,
+    /// The timers and the clock (`crate::time`).
+    pub(crate) time: TimeDriver,
     /// Set when shutdown begins (once).
     shutting_down: AtomicBool,
     /// Set when the workers must exit (after shutdown's grace period).
@@ -45,7 +52,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(remotes: Box<[Remote]>, blocking: BlockingPool) -> Shared {
+    pub(crate) fn new(remotes: Box<[Remote]>, blocking: BlockingPool, time: TimeDriver) -> Shared {
         let workers = remotes.len();
         Shared {
             injector: Injector::new(),
@@ -53,6 +60,7 @@ impl Shared {
             idle: Idle::new(workers),
             owned: OwnedTasks::new(workers),
             blocking,
+            time,
             shutting_down: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
             drained: AtomicBool::new(false),

@@ -58,7 +58,6 @@ impl Parker {
     }
 
     /// Like `park`, but returns after `timeout` at the latest.
-    #[allow(dead_code)] // the timer driver's entry point
     pub(crate) fn park_timeout(&self, timeout: Duration) {
         self.park_inner(Some(timeout));
     }

@@ -6,6 +6,7 @@ use super::queue::{Steal, Worker as LocalQueue};
 use super::Shared;
 use crate::loom::Arc;
 use crate::task::raw::Notified;
+use crate::time::driver::Park;
 use std::cell::{Cell, RefCell};
 
 /// Every this many ticks the injector is checked before the local queue, so
@@ -13,10 +14,19 @@ use std::cell::{Cell, RefCell};
 /// uses 61 as well).
 const GLOBAL_QUEUE_INTERVAL: u32 = 61;
 
+/// Every this many ticks a worker fires the timers that are due, so timers
+/// fire even when no worker ever parks. Between timers the check is one
+/// relaxed atomic load (`time::driver`).
+const TIMER_CHECK_INTERVAL: u32 = 61;
+
 /// At most this many tasks run in a row from the LIFO slot; then the slot's
 /// task goes to the back of the queue, so two tasks waking each other cannot
 /// starve the rest of the queue.
 const MAX_LIFO_POLLS_PER_TICK: usize = 3;
+
+/// The most tasks taken from the injector at once. A worker takes its fair
+/// share, `queued / workers + 1`, up to this.
+const MAX_INJECTOR_BATCH: usize = 128;
 
 /// A worker's own state, reachable from its thread while it runs (the
 /// scheduler's `schedule` uses it to push woken tasks locally).
@@ -26,6 +36,11 @@ pub(crate) struct Context {
     pub(super) local: LocalQueue<Notified>,
     /// The task woken last by the running task: it runs next.
     pub(super) lifo: Cell<Option<Notified>>,
+    /// Tasks that woke themselves during their poll (`yield_now`, a spent
+    /// budget). They run after the worker has looked at its queue and the
+    /// injector, so a few tasks that keep yielding cannot keep outside work
+    /// waiting for the periodic injector check.
+    yielded: RefCell<Vec<Notified>>,
     is_searching: Cell<bool>,
     tick: Cell<u32>,
     rng: Cell<u32>,
@@ -63,6 +78,7 @@ impl Context {
             index,
             local,
             lifo: Cell::new(None),
+            yielded: RefCell::new(Vec::new()),
             is_searching: Cell::new(false),
             tick: Cell::new(0),
             rng: Cell::new(0x9E37_79B9 ^ (index as u32 + 1).wrapping_mul(0x85EB_CA6B)),
@@ -83,24 +99,39 @@ impl Context {
 
         while !self.shared.is_stopped() {
             self.tick.set(self.tick.get().wrapping_add(1));
+            if self.tick.get() % TIMER_CHECK_INTERVAL == 0 {
+                self.shared.time.process_if_due();
+            }
             if let Some(task) = self.next_task() {
                 self.run_task(task);
+                continue;
+            }
+            if self.flush_yielded() {
                 continue;
             }
             if let Some(task) = self.steal_work() {
                 self.run_task(task);
                 continue;
             }
+            // Out of work: fire due timers (their tasks land in our queue)
+            // before deciding to sleep.
+            if self.shared.time.process_if_due() {
+                continue;
+            }
             self.park();
+            self.shared.time.process_if_due();
         }
         // Leftover queue entries only hold references: the runtime completes
         // every task through its task list.
         drop(self.lifo.take());
+        self.yielded.borrow_mut().clear();
         while self.local.pop().is_some() {}
     }
 
     fn next_task(&self) -> Option<Notified> {
         if self.tick.get() % GLOBAL_QUEUE_INTERVAL == 0 {
+            // Yielded tasks must not wait forever behind a busy queue either.
+            self.flush_yielded();
             if let Some(task) = self.steal_injector() {
                 return Some(task);
             }
@@ -111,14 +142,46 @@ impl Context {
         self.local.pop().or_else(|| self.steal_injector())
     }
 
+    /// Moves the yielded tasks to the back of the local queue (where other
+    /// workers can steal them). Returns false if there were none.
+    fn flush_yielded(&self) -> bool {
+        let mut yielded = self.yielded.borrow_mut();
+        if yielded.is_empty() {
+            return false;
+        }
+        for task in yielded.drain(..) {
+            self.local.push(task);
+        }
+        drop(yielded);
+        self.shared.notify_parked();
+        true
+    }
+
+    /// Takes this worker's fair share of the injector (`queued / workers +
+    /// 1`, at most `MAX_INJECTOR_BATCH`) into the local queue and returns
+    /// one task of it.
     fn steal_injector(&self) -> Option<Notified> {
-        loop {
-            match self.shared.injector.steal_batch_and_pop(&self.local) {
-                Steal::Success(task) => return Some(task),
+        let injector = &self.shared.injector;
+        let share = (injector.len() / self.shared.remotes.len() + 1).min(MAX_INJECTOR_BATCH);
+        let first = loop {
+            match injector.steal_batch_with_limit_and_pop(&self.local, share) {
+                Steal::Success(task) => break task,
                 Steal::Empty => return None,
                 Steal::Retry => continue,
             }
+        };
+        // One call stops at crossbeam's batch limit or a block boundary;
+        // keep going until the share is taken or the injector is empty.
+        let before = self.local.len();
+        let mut taken = 1;
+        while taken < share {
+            match injector.steal_batch_with_limit(&self.local, share - taken) {
+                Steal::Success(()) => taken = 1 + self.local.len().saturating_sub(before),
+                Steal::Empty => break,
+                Steal::Retry => continue,
+            }
         }
+        Some(first)
     }
 
     fn run_task(&self, task: Notified) {
@@ -129,10 +192,14 @@ impl Context {
         }
         task.run();
         // Tasks woken by the one that just ran go first (message passing
-        // latency), but only a few in a row.
+        // latency), but only a few in a row. Each counts as a tick, so the
+        // periodic checks keep their pace.
         for _ in 0..MAX_LIFO_POLLS_PER_TICK {
             match self.lifo.take() {
-                Some(next) => next.run(),
+                Some(next) => {
+                    self.tick.set(self.tick.get().wrapping_add(1));
+                    next.run();
+                }
                 None => return,
             }
         }
@@ -191,31 +258,47 @@ impl Context {
             // must not be stranded (see `idle`).
             self.shared.notify_if_work_pending();
         }
+        let time = &self.shared.time;
         loop {
-            self.parker.park();
+            // The timers decide how long to sleep: until the next one if we
+            // are (or become) their driver, not at all if one is due.
+            match time.before_park(&self.shared, self.index) {
+                Park::Due { searching } => {
+                    // Left the parked state; the caller fires the timers.
+                    self.is_searching.set(searching);
+                    return;
+                }
+                Park::Sleep(None) => self.parker.park(),
+                Park::Sleep(Some(timeout)) => self.parker.park_timeout(timeout),
+            }
+            let was_timer_driver = time.after_park(self.index);
             if self.shared.is_stopped() {
                 return;
             }
             if !self.shared.idle.is_parked(self.index) {
                 // Notified: `worker_to_notify` counted us as searching.
                 self.is_searching.set(true);
+                if was_timer_driver {
+                    // Someone else must watch the timers while we work.
+                    time.wake_new_driver(&self.shared);
+                }
                 return;
             }
-            // Spurious wake-up (a stale unpark token): sleep again.
+            // Our timeout ended, the timers changed, or a stale unpark
+            // token: look at the timers again and sleep again.
         }
     }
 
-    /// Pushes a task woken on this worker: into the LIFO slot, or for a
-    /// task that yielded, to the back of the queue.
+    /// Pushes a task woken on this worker: into the LIFO slot, or, for a
+    /// task woken during its own poll, into the yielded list.
     pub(super) fn schedule_local(&self, task: Notified, is_yield: bool) {
         if is_yield {
-            self.local.push(task);
-        } else {
-            match self.lifo.replace(Some(task)) {
-                None => return,
-                Some(prev) => self.local.push(prev),
-            }
+            self.yielded.borrow_mut().push(task);
+            return;
         }
-        self.shared.notify_parked();
+        if let Some(prev) = self.lifo.replace(Some(task)) {
+            self.local.push(prev);
+            self.shared.notify_parked();
+        }
     }
 }

@@ -1,0 +1,2 @@
+#[runtime::main(start_paused = 1)]
+async fn main() {}
