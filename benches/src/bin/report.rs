@@ -1,0 +1,818 @@
+//! Writes `docs/benchmarks.md` and `docs/benchmarks-ratios.svg` from
+//! criterion's results and the `memory` tool's figures.
+//!
+//! ```text
+//! cargo run --release -p benches --bin report                 # one run: target/criterion
+//! cargo run --release -p benches --bin report -- --runs 3     # target/bench-runs/run-{1,2,3}
+//! ```
+//!
+//! For every workload (criterion group) that has a `runtime` function it
+//! reads the median point estimate of `runtime`, `tokio` and
+//! `async_executor` from `<group>/<function>/new/estimates.json`. With
+//! `--runs N` it reads N saved copies of the criterion directory
+//! (`scripts/bench.sh` makes them) and reports, per runtime, the median of
+//! the N run medians, plus each run's ratio to Tokio. Memory figures come
+//! from `target/bench-memory.json` (written by the `memory` tool).
+//!
+//! Hand-written notes (profiles, analysis) between the lines
+//! `<!-- notes:start -->` and `<!-- notes:end -->` of an existing output
+//! file are kept when the file is regenerated.
+//!
+//! Options: `--runs N`, `--criterion DIR` (one run, instead of
+//! `target/criterion`), `--memory PATH`, `--out PATH` (markdown),
+//! `--svg PATH`.
+
+use benches::RUNTIMES;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// Known workloads, in report order: criterion group, tasks per iteration
+/// (the per-task cost divides by it), what one iteration does.
+const WORKLOADS: &[(&str, usize, &str)] = &[
+    (
+        "spawn_many_local",
+        10_000,
+        "10,000 spawns from a task on a worker",
+    ),
+    (
+        "spawn_many_local_from_block_on",
+        10_000,
+        "10,000 spawns from inside `block_on` (Tokio's `spawn_many_local`)",
+    ),
+    (
+        "spawn_many_remote_idle",
+        10_000,
+        "10,000 spawns from outside onto an idle runtime, await all",
+    ),
+    (
+        "spawn_many_remote_busy1",
+        10_000,
+        "the same while 8 tasks loop on yield + 10 µs stall",
+    ),
+    (
+        "spawn_many_remote_busy2",
+        1_000,
+        "1,000 remote spawns while chains of stalling tasks spawn",
+    ),
+    ("ping_pong", 1_000, "1,000 ping-pong rounds over oneshots"),
+    (
+        "yield_many",
+        200_000,
+        "200 tasks × 1,000 `yield_now` (per-task cost is per yield)",
+    ),
+    (
+        "chained_spawn",
+        1_000,
+        "a chain of 1,000 tasks each spawning the next",
+    ),
+    (
+        "remote_spawn_contention_1thread",
+        12_800,
+        "1 outside thread spawns 12,800 tasks, await all",
+    ),
+    (
+        "remote_spawn_contention_2threads",
+        12_800,
+        "2 outside threads spawn 12,800 tasks behind a barrier",
+    ),
+    (
+        "remote_spawn_contention_8threads",
+        12_800,
+        "8 outside threads spawn 12,800 tasks behind a barrier",
+    ),
+    (
+        "cancel_many",
+        10_000,
+        "spawn 10,000 pending tasks, cancel all, await all",
+    ),
+    ("timer_many", 10_000, "10,000 tasks each sleeping 1 ms"),
+];
+
+const NOTES_START: &str = "<!-- notes:start -->";
+const NOTES_END: &str = "<!-- notes:end -->";
+
+/// Floor of the issue: this runtime's time ≤ Tokio's.
+const FLOOR: f64 = 1.0;
+/// Goal of the issue: ≤ 0.80 × the faster of Tokio and async-executor.
+const GOAL: f64 = 0.8;
+
+struct Options {
+    runs: Option<usize>,
+    criterion: PathBuf,
+    memory: PathBuf,
+    out: PathBuf,
+    svg: PathBuf,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let docs = benches::workspace_root().join("docs");
+    let mut o = Options {
+        runs: None,
+        criterion: benches::criterion_dir(),
+        memory: benches::memory_json_path(),
+        out: docs.join("benchmarks.md"),
+        svg: docs.join("benchmarks-ratios.svg"),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--runs" => {
+                let v = value()?;
+                o.runs = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|&n| n > 0)
+                        .ok_or(format!("--runs {v}: not a positive number"))?,
+                );
+            }
+            "--criterion" => o.criterion = value()?.into(),
+            "--memory" => o.memory = value()?.into(),
+            "--out" => o.out = value()?.into(),
+            "--svg" => o.svg = value()?.into(),
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(o)
+}
+
+/// Median of `v` (mean of the two middle values for an even count).
+fn median(v: &[f64]) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
+}
+
+/// The median point estimate (ns per iteration) of one benchmark.
+fn read_estimate(dir: &Path, group: &str, function: &str) -> Option<f64> {
+    let path = dir.join(group).join(function).join("new/estimates.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    let json: Value = serde_json::from_str(&text).ok()?;
+    json["median"]["point_estimate"].as_f64()
+}
+
+/// Groups in `dir` that have a `runtime` function.
+fn groups_in(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut groups: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("runtime/new/estimates.json").is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    groups.sort();
+    groups
+}
+
+/// One workload's figures: per runtime, the median over runs and each
+/// run's median (ns per iteration).
+struct Row {
+    group: String,
+    tasks: Option<usize>,
+    what: String,
+    median: BTreeMap<&'static str, f64>,
+    per_run: BTreeMap<&'static str, Vec<Option<f64>>>,
+}
+
+impl Row {
+    fn get(&self, rt: &str) -> Option<f64> {
+        self.median.get(rt).copied()
+    }
+
+    fn ratio_tokio(&self) -> Option<f64> {
+        Some(self.get("runtime")? / self.get("tokio")?)
+    }
+
+    fn fastest_peer(&self) -> Option<f64> {
+        match (self.get("tokio"), self.get("async_executor")) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn ratio_fastest(&self) -> Option<f64> {
+        Some(self.get("runtime")? / self.fastest_peer()?)
+    }
+
+    fn run_ratios_tokio(&self) -> Vec<Option<f64>> {
+        let rt = &self.per_run["runtime"];
+        let tk = &self.per_run["tokio"];
+        rt.iter()
+            .zip(tk)
+            .map(|(a, b)| Some((*a)? / (*b)?))
+            .collect()
+    }
+}
+
+fn collect_rows(dirs: &[PathBuf]) -> Vec<Row> {
+    let mut names: Vec<String> = WORKLOADS.iter().map(|w| w.0.to_string()).collect();
+    for dir in dirs {
+        for g in groups_in(dir) {
+            if !names.contains(&g) {
+                names.push(g);
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for group in names {
+        let mut row = Row {
+            tasks: WORKLOADS.iter().find(|w| w.0 == group).map(|w| w.1),
+            what: WORKLOADS
+                .iter()
+                .find(|w| w.0 == group)
+                .map_or(String::new(), |w| w.2.to_string()),
+            group,
+            median: BTreeMap::new(),
+            per_run: BTreeMap::new(),
+        };
+        for rt in RUNTIMES {
+            let runs: Vec<Option<f64>> = dirs
+                .iter()
+                .map(|d| read_estimate(d, &row.group, rt))
+                .collect();
+            let present: Vec<f64> = runs.iter().flatten().copied().collect();
+            if let Some(m) = median(&present) {
+                row.median.insert(rt, m);
+            }
+            row.per_run.insert(rt, runs);
+        }
+        if !row.median.is_empty() {
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+/// `ns` as a human duration with three significant digits.
+fn fmt_time(ns: f64) -> String {
+    let (v, unit) = if ns >= 1e9 {
+        (ns / 1e9, "s")
+    } else if ns >= 1e6 {
+        (ns / 1e6, "ms")
+    } else if ns >= 1e3 {
+        (ns / 1e3, "µs")
+    } else {
+        (ns, "ns")
+    };
+    let digits = if v >= 100.0 {
+        0
+    } else if v >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{v:.digits$} {unit}")
+}
+
+fn fmt_opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    v.map_or("–".to_string(), f)
+}
+
+fn check(ratio: Option<f64>, limit: f64) -> &'static str {
+    match ratio {
+        Some(r) if r <= limit => "✅",
+        Some(_) => "❌",
+        None => "–",
+    }
+}
+
+fn command_output(cmd: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(cmd).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The current UTC time as `YYYY-MM-DD HH:MM UTC`.
+fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+fn git_revision() -> String {
+    let root = benches::workspace_root();
+    let root = root.to_string_lossy();
+    let Some(rev) = command_output("git", &["-C", &root, "rev-parse", "--short", "HEAD"]) else {
+        return "unknown".to_string();
+    };
+    let dirty = command_output("git", &["-C", &root, "status", "--porcelain"])
+        .is_some_and(|s| !s.is_empty());
+    if dirty {
+        format!("{rev} (with uncommitted changes)")
+    } else {
+        rev
+    }
+}
+
+fn read_memory(path: &Path) -> Option<Vec<Value>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    match serde_json::from_str(&text).ok()? {
+        Value::Array(rows) => Some(rows),
+        _ => None,
+    }
+}
+
+fn kept_notes(out: &Path) -> Option<String> {
+    let old = std::fs::read_to_string(out).ok()?;
+    let start = old.find(NOTES_START)?;
+    let end = old[start..].find(NOTES_END)? + start + NOTES_END.len();
+    Some(old[start..end].to_string())
+}
+
+fn label(rt: &str) -> &str {
+    match rt {
+        "runtime" => "runtime",
+        "tokio" => "Tokio",
+        "async_executor" => "async-executor",
+        other => other,
+    }
+}
+
+fn markdown(o: &Options, rows: &[Row], memory: Option<&[Value]>, svg_name: &str) -> String {
+    let mut md = String::new();
+    let runs = o.runs.unwrap_or(1);
+    let w = &mut md;
+    let _ = writeln!(w, "# Benchmarks: this runtime vs Tokio vs async-executor\n");
+    let _ = writeln!(
+        w,
+        "Generated by `scripts/bench.sh` (the `report` tool in `benches/src/bin/report.rs`); \
+         the tables and the chart are overwritten on every run, only the notes section at the \
+         end is kept.\n"
+    );
+    let _ = writeln!(w, "## Machine and setup\n");
+    let _ = writeln!(w, "| | |\n|---|---|");
+    let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let _ = writeln!(w, "| CPU | {} |", cpu_model());
+    let _ = writeln!(w, "| Cores (nproc) | {nproc} |");
+    let _ = writeln!(
+        w,
+        "| Worker threads per runtime | {} (`BENCH_WORKERS`) |",
+        benches::workers()
+    );
+    let _ = writeln!(
+        w,
+        "| rustc | {} |",
+        command_output("rustc", &["--version"]).unwrap_or_else(|| "unknown".into())
+    );
+    let _ = writeln!(w, "| Date | {} |", utc_now());
+    let _ = writeln!(w, "| Commit | {} |", git_revision());
+    let _ = writeln!(
+        w,
+        "| Runs | {runs}{} |",
+        if runs > 1 {
+            " (each figure is the median of the run medians)"
+        } else {
+            " (each figure is criterion's median)"
+        }
+    );
+    let _ = writeln!(
+        w,
+        "\nThe workloads are those of Tokio's `benches/rt_multi_threaded.rs` (and its \
+         `remote_spawn` contention bench), in `benches/benches/rt_multi_threaded.rs`. \
+         Times are per iteration; a ratio below 1 means this runtime is faster. \
+         Floor: ratio to Tokio ≤ {FLOOR:.2}. Goal: ratio to the faster of Tokio and \
+         async-executor ≤ {GOAL:.2}.\n"
+    );
+
+    let _ = writeln!(w, "## Throughput\n");
+    let _ = writeln!(
+        w,
+        "![ratios of this runtime's time to Tokio's and to the fastest peer's]({svg_name})\n"
+    );
+    let _ = writeln!(
+        w,
+        "| workload | runtime | Tokio | async-executor | ÷ Tokio | ÷ fastest | floor | goal |"
+    );
+    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|:---:|:---:|");
+    for r in rows {
+        let _ = writeln!(
+            w,
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+            r.group,
+            fmt_opt(r.get("runtime"), fmt_time),
+            fmt_opt(r.get("tokio"), fmt_time),
+            fmt_opt(r.get("async_executor"), fmt_time),
+            fmt_opt(r.ratio_tokio(), |x| format!("{x:.2}")),
+            fmt_opt(r.ratio_fastest(), |x| format!("{x:.2}")),
+            check(r.ratio_tokio(), FLOOR),
+            check(r.ratio_fastest(), GOAL),
+        );
+    }
+    let met_floor = rows
+        .iter()
+        .filter(|r| r.ratio_tokio() <= Some(FLOOR))
+        .count();
+    let met_goal = rows
+        .iter()
+        .filter(|r| r.ratio_fastest() <= Some(GOAL))
+        .count();
+    let _ = writeln!(
+        w,
+        "\nFloor met on {met_floor} of {} workloads, goal on {met_goal}.\n",
+        rows.len()
+    );
+
+    let _ = writeln!(w, "### Cost per task\n");
+    let _ = writeln!(
+        w,
+        "Median time per iteration divided by the tasks (for `yield_many`: yields; for \
+         `ping_pong`: rounds of two spawns and two oneshots) in one iteration.\n"
+    );
+    let _ = writeln!(
+        w,
+        "| workload | per iteration | runtime | Tokio | async-executor |"
+    );
+    let _ = writeln!(w, "|---|---|---:|---:|---:|");
+    for r in rows {
+        let per = |rt: &str| match (r.get(rt), r.tasks) {
+            (Some(t), Some(n)) => format!("{:.0} ns", t / n as f64),
+            _ => "–".to_string(),
+        };
+        let what = if r.what.is_empty() {
+            "–".to_string()
+        } else {
+            r.what.clone()
+        };
+        let _ = writeln!(
+            w,
+            "| `{}` | {} | {} | {} | {} |",
+            r.group,
+            what,
+            per("runtime"),
+            per("tokio"),
+            per("async_executor")
+        );
+    }
+
+    if runs > 1 {
+        let _ = writeln!(w, "\n### Run to run\n");
+        let _ = writeln!(
+            w,
+            "This runtime's time ÷ Tokio's, per run (these machines are noisy and some \
+             workloads are bimodal).\n"
+        );
+        let header: Vec<String> = (1..=runs).map(|i| format!("run {i}")).collect();
+        let _ = writeln!(
+            w,
+            "| workload | {} | ratio of the medians |",
+            header.join(" | ")
+        );
+        let _ = writeln!(w, "|---|{}---:|", "---:|".repeat(runs));
+        for r in rows {
+            let cells: Vec<String> = r
+                .run_ratios_tokio()
+                .iter()
+                .map(|x| fmt_opt(*x, |x| format!("{x:.2}")))
+                .collect();
+            let _ = writeln!(
+                w,
+                "| `{}` | {} | {} |",
+                r.group,
+                cells.join(" | "),
+                fmt_opt(r.ratio_tokio(), |x| format!("{x:.2}"))
+            );
+        }
+    }
+
+    let _ = writeln!(w, "\n## Memory\n");
+    match memory {
+        Some(mem) if !mem.is_empty() => {
+            let tasks = mem[0]["tasks"].as_u64().unwrap_or(0);
+            let _ = writeln!(
+                w,
+                "{tasks} idle tasks (each awaiting `std::future::pending::<()>()`), spawned \
+                 with their handles dropped (async-executor: detached), each runtime in its \
+                 own process (`memory` tool). RSS: growth of VmRSS per task. Heap: bytes \
+                 requested from the allocator per task (a counting global allocator), i.e. \
+                 the task allocation plus per-task bookkeeping, before malloc overhead.\n"
+            );
+            let _ = writeln!(
+                w,
+                "| runtime | RSS bytes / idle task | heap bytes / task | `size_of` JoinHandle | task header |"
+            );
+            let _ = writeln!(w, "|---|---:|---:|---:|---|");
+            for m in mem {
+                let _ = writeln!(
+                    w,
+                    "| {} | {:.0} | {:.0} | {} | {} |",
+                    label(m["runtime"].as_str().unwrap_or("?")),
+                    m["rss_bytes_per_task"].as_f64().unwrap_or(f64::NAN),
+                    m["heap_bytes_per_task"].as_f64().unwrap_or(f64::NAN),
+                    m["join_handle_size"],
+                    m["task_header_size"]
+                        .as_u64()
+                        .map_or("not exposed".to_string(), |s| format!("{s} B")),
+                );
+            }
+            let rss = |name: &str| {
+                mem.iter()
+                    .find(|m| m["runtime"] == name)
+                    .and_then(|m| m["rss_bytes_per_task"].as_f64())
+            };
+            if let (Some(ours), Some(ae)) = (rss("runtime"), rss("async_executor")) {
+                let _ = writeln!(
+                    w,
+                    "\nTarget (bytes per idle task ≤ async-executor's): {} ({ours:.0} vs {ae:.0} B).",
+                    check(Some(ours / ae), 1.0)
+                );
+            }
+            let _ = writeln!(
+                w,
+                "\nNone of the three exposes its task header size (this runtime's is in the \
+                 crate-private `runtime::task::raw`); the heap column bounds it."
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                w,
+                "No memory figures: run `cargo run --release -p benches --bin memory` first \
+                 (it writes `{}`).",
+                o.memory.display()
+            );
+        }
+    }
+
+    let _ = writeln!(w, "\n## Reproducing\n");
+    let _ = writeln!(
+        w,
+        "```sh\nscripts/bench.sh            # one run: all benches, memory, this report\n\
+         scripts/bench.sh --runs 3   # three runs, median of the run medians\n\
+         BENCH_WORKERS=4 BENCH_MEASUREMENT_SECS=10 scripts/bench.sh --runs 3\n```\n"
+    );
+    let _ = writeln!(w, "## Notes\n");
+    let notes = kept_notes(&o.out).unwrap_or_else(|| {
+        format!("{NOTES_START}\n_No notes yet: profiles and analysis go here; regeneration keeps this section._\n{NOTES_END}")
+    });
+    let _ = writeln!(w, "{notes}");
+    md
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A chart series: legend, colour, value of a row.
+type Series = (&'static str, &'static str, fn(&Row) -> Option<f64>);
+
+/// A horizontal bar chart of the two ratios per workload, on a log scale,
+/// with bars drawn from 1.0 (left of it: this runtime is faster).
+fn svg(rows: &[Row]) -> String {
+    let series: [Series; 2] = [
+        ("this runtime ÷ Tokio", "#3b6fb6", Row::ratio_tokio),
+        (
+            "this runtime ÷ faster of Tokio, async-executor",
+            "#e08a1e",
+            Row::ratio_fastest,
+        ),
+    ];
+    let values: Vec<f64> = rows
+        .iter()
+        .flat_map(|r| series.iter().filter_map(move |s| (s.2)(r)))
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .collect();
+    let lo = values.iter().copied().fold(0.5_f64, f64::min);
+    let hi = values.iter().copied().fold(2.0_f64, f64::max);
+    let (mut lo_exp, mut hi_exp) = (lo.log2().floor() as i32, hi.log2().ceil() as i32);
+    // Leave room for the value labels at the ends of the longest bars.
+    if lo / 2f64.powi(lo_exp) < 1.3 {
+        lo_exp -= 1;
+    }
+    if 2f64.powi(hi_exp) / hi < 1.3 {
+        hi_exp += 1;
+    }
+    let (lo, hi) = (2f64.powi(lo_exp), 2f64.powi(hi_exp));
+
+    let (left, plot_w, right) = (300.0, 520.0, 60.0);
+    let (top, row_h, bar_h) = (70.0, 36.0, 13.0);
+    let width = left + plot_w + right;
+    let height = top + row_h * rows.len() as f64 + 50.0;
+    let x = |v: f64| left + (v.log2() - lo.log2()) / (hi.log2() - lo.log2()) * plot_w;
+
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="20" font-size="15" font-weight="bold" text-anchor="middle">Time of this runtime relative to its peers (log scale; &lt; 1 is faster)</text>"#,
+        width / 2.0
+    );
+    // Legend.
+    for (i, (name, color, _)) in series.iter().enumerate() {
+        let lx = left + i as f64 * 250.0;
+        let _ = writeln!(
+            s,
+            r#"<rect x="{lx}" y="32" width="12" height="12" fill="{color}"/><text x="{}" y="42">{}</text>"#,
+            lx + 16.0,
+            xml_escape(name)
+        );
+    }
+    let plot_bottom = top + row_h * rows.len() as f64;
+    // Grid: powers of two, plus the goal line.
+    for e in lo_exp..=hi_exp {
+        let v = 2f64.powi(e);
+        let gx = x(v);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{gx:.1}" y1="{}" x2="{gx:.1}" y2="{plot_bottom}" stroke="#ddd"/><text x="{gx:.1}" y="{}" text-anchor="middle" fill="#555">{}</text>"##,
+            top - 6.0,
+            plot_bottom + 16.0,
+            if v >= 1.0 {
+                format!("{v}")
+            } else {
+                format!("1/{}", 1.0 / v)
+            }
+        );
+    }
+    let gx = x(GOAL);
+    let _ = writeln!(
+        s,
+        r##"<line x1="{gx:.1}" y1="{}" x2="{gx:.1}" y2="{plot_bottom}" stroke="#2a9d2a" stroke-dasharray="5,4"/><text x="{gx:.1}" y="{}" text-anchor="end" fill="#2a9d2a">goal 0.8 </text>"##,
+        top - 6.0,
+        plot_bottom + 32.0
+    );
+    let one = x(1.0);
+    let _ = writeln!(
+        s,
+        r##"<line x1="{one:.1}" y1="{}" x2="{one:.1}" y2="{plot_bottom}" stroke="#000"/><text x="{one:.1}" y="{}" text-anchor="start" fill="#000"> 1.0 (floor vs Tokio)</text>"##,
+        top - 6.0,
+        plot_bottom + 32.0
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let y0 = top + i as f64 * row_h;
+        let _ = writeln!(
+            s,
+            r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#,
+            left - 8.0,
+            y0 + row_h / 2.0 + 4.0,
+            xml_escape(&r.group)
+        );
+        for (j, (_, color, f)) in series.iter().enumerate() {
+            let Some(v) = f(r).filter(|v| v.is_finite() && *v > 0.0) else {
+                continue;
+            };
+            let by = y0 + 4.0 + j as f64 * (bar_h + 2.0);
+            let vx = x(v.clamp(lo, hi));
+            let (bx, bw) = if vx < one {
+                (vx, one - vx)
+            } else {
+                (one, vx - one)
+            };
+            let _ = writeln!(
+                s,
+                r#"<rect x="{bx:.1}" y="{by:.1}" width="{:.1}" height="{bar_h}" fill="{color}"><title>{}: {v:.3}</title></rect>"#,
+                bw.max(1.0),
+                xml_escape(&r.group)
+            );
+            let (tx, anchor) = if vx < one {
+                (vx - 3.0, "end")
+            } else {
+                (vx + 3.0, "start")
+            };
+            let _ = writeln!(
+                s,
+                r##"<text x="{tx:.1}" y="{:.1}" text-anchor="{anchor}" font-size="10" fill="#333">{v:.2}</text>"##,
+                by + bar_h - 2.0
+            );
+        }
+    }
+    let _ = writeln!(s, "</svg>");
+    s
+}
+
+fn main() -> ExitCode {
+    let o = match parse_args() {
+        Ok(o) => o,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("report: {e}");
+            }
+            eprintln!(
+                "usage: report [--runs N] [--criterion DIR] [--memory PATH] [--out PATH] [--svg PATH]"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let dirs: Vec<PathBuf> = match o.runs {
+        Some(n) => (1..=n)
+            .map(|i| benches::bench_runs_dir().join(format!("run-{i}")))
+            .collect(),
+        None => vec![o.criterion.clone()],
+    };
+    for d in &dirs {
+        if !d.is_dir() {
+            eprintln!("report: no criterion results in {}", d.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    let rows = collect_rows(&dirs);
+    if rows.is_empty() {
+        eprintln!("report: no benchmark results found");
+        return ExitCode::FAILURE;
+    }
+    let memory = read_memory(&o.memory);
+    if memory.is_none() {
+        eprintln!(
+            "report: no memory figures at {} (run the memory tool)",
+            o.memory.display()
+        );
+    }
+    let svg_name = o
+        .svg
+        .file_name()
+        .map_or("benchmarks-ratios.svg".into(), |n| {
+            n.to_string_lossy().into_owned()
+        });
+    let md = markdown(&o, &rows, memory.as_deref(), &svg_name);
+    for p in [&o.out, &o.svg] {
+        if let Some(dir) = p.parent() {
+            std::fs::create_dir_all(dir).expect("creating the output directory");
+        }
+    }
+    std::fs::write(&o.out, md).expect("writing the markdown");
+    std::fs::write(&o.svg, svg(&rows)).expect("writing the chart");
+    eprintln!("report: wrote {} and {}", o.out.display(), o.svg.display());
+
+    // A summary on the terminal.
+    println!(
+        "{:<34} {:>12} {:>12} {:>14} {:>8} {:>9}",
+        "workload", "runtime", "tokio", "async_executor", "÷tokio", "÷fastest"
+    );
+    for r in &rows {
+        println!(
+            "{:<34} {:>12} {:>12} {:>14} {:>8} {:>9}",
+            r.group,
+            fmt_opt(r.get("runtime"), fmt_time),
+            fmt_opt(r.get("tokio"), fmt_time),
+            fmt_opt(r.get("async_executor"), fmt_time),
+            fmt_opt(r.ratio_tokio(), |x| format!("{x:.2}")),
+            fmt_opt(r.ratio_fastest(), |x| format!("{x:.2}")),
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_and_even() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+    }
+
+    #[test]
+    fn times_are_formatted_with_units() {
+        assert_eq!(fmt_time(950.0), "950 ns");
+        assert_eq!(fmt_time(1_234.0), "1.23 µs");
+        assert_eq!(fmt_time(45_600_000.0), "45.6 ms");
+    }
+}
