@@ -171,6 +171,39 @@ pub fn memory_json_path() -> PathBuf {
     target_dir().join("bench-memory.json")
 }
 
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    match std::env::var(name) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v:?} is not valid")),
+        Err(_) => default,
+    }
+}
+
+/// The criterion configuration every bench target uses: short by default
+/// so a full run fits in a few minutes on two cores, longer with
+/// `BENCH_SAMPLE_SIZE` (default 20), `BENCH_WARM_UP_SECS` (1) and
+/// `BENCH_MEASUREMENT_SECS` (3); `BENCH_PLOTS=1` turns criterion's plots on.
+///
+/// # Panics
+///
+/// If one of those variables is set to something unparsable.
+pub fn criterion_config() -> criterion::Criterion {
+    let c = criterion::Criterion::default()
+        .sample_size(env_or("BENCH_SAMPLE_SIZE", 20))
+        .warm_up_time(Duration::from_secs_f64(env_or("BENCH_WARM_UP_SECS", 1.0)))
+        .measurement_time(Duration::from_secs_f64(env_or(
+            "BENCH_MEASUREMENT_SECS",
+            3.0,
+        )));
+    if std::env::var_os("BENCH_PLOTS").is_some() {
+        c
+    } else {
+        c.without_plots()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -147,34 +147,9 @@ fn timer_latency(c: &mut Criterion) {
     g.finish();
 }
 
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v:?} is not valid")),
-        Err(_) => default,
-    }
-}
-
-fn config() -> Criterion {
-    let c = Criterion::default()
-        .sample_size(env_or("BENCH_SAMPLE_SIZE", 20))
-        .warm_up_time(Duration::from_secs_f64(env_or("BENCH_WARM_UP_SECS", 1.0)))
-        .measurement_time(Duration::from_secs_f64(env_or(
-            "BENCH_MEASUREMENT_SECS",
-            3.0,
-        )));
-    if std::env::var_os("BENCH_PLOTS").is_some() {
-        c
-    } else {
-        c.without_plots()
-    }
-}
-
 criterion_group! {
     name = timer;
-    config = config();
+    config = benches::criterion_config();
     targets = timer_many, timer_insert_cancel, timer_latency,
 }
 

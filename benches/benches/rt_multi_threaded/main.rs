@@ -30,7 +30,6 @@ use std::sync::atomic::Ordering::{AcqRel, Relaxed};
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::{mpsc, Arc, Barrier, Condvar, Mutex};
 use std::thread;
-use std::time::Duration;
 
 mod busy;
 mod cancel;
@@ -56,36 +55,9 @@ fn group<'a>(c: &'a mut Criterion, name: &str, tasks: usize) -> BenchmarkGroup<'
     g
 }
 
-// ---------------------------------------------------------------------------
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    match std::env::var(name) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v:?} is not valid")),
-        Err(_) => default,
-    }
-}
-
-fn config() -> Criterion {
-    let c = Criterion::default()
-        .sample_size(env_or("BENCH_SAMPLE_SIZE", 20))
-        .warm_up_time(Duration::from_secs_f64(env_or("BENCH_WARM_UP_SECS", 1.0)))
-        .measurement_time(Duration::from_secs_f64(env_or(
-            "BENCH_MEASUREMENT_SECS",
-            3.0,
-        )));
-    if std::env::var_os("BENCH_PLOTS").is_some() {
-        c
-    } else {
-        c.without_plots()
-    }
-}
-
 criterion_group! {
     name = rt_multi_threaded;
-    config = config();
+    config = benches::criterion_config();
     targets =
         spawn_many_local,
         spawn_many_local_from_block_on,
