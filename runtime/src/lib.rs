@@ -7,6 +7,11 @@
 //!   may [`catch_cancel`](task::catch_cancel), clean up (even with `.await`)
 //!   and finish, like catching asyncio's `CancelledError`.
 //! * [`spawn_blocking`] runs blocking code on its own thread pool.
+//! * Structured concurrency: [`task::JoinSet`] and [`task::scope`] (asyncio's
+//!   `TaskGroup`); task-local values with [`task_local!`]; task ids and
+//!   names ([`task::id`], [`task::Builder`]); [`sync::oneshot`] (asyncio's
+//!   `Future`). Every asyncio concept and its counterpart here is in
+//!   `docs/asyncio.md`.
 //! * [`time`] has the timers: [`sleep`](time::sleep) (asyncio's `sleep`),
 //!   [`timeout`](time::timeout) (asyncio's `wait_for`),
 //!   [`interval`](time::interval), and a clock that tests can pause.
@@ -49,11 +54,21 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 mod blocking;
+pub mod io;
 mod loom;
+pub mod metrics;
+pub mod net;
 mod runtime;
 mod scheduler;
+pub mod sync;
 pub mod task;
 pub mod time;
+
+/// The asyncio map (`docs/asyncio.md`), included here so that
+/// `cargo test --doc` compiles and runs every snippet in it.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/asyncio.md")]
+pub struct AsyncioDocTests;
 
 pub use crate::runtime::{
     Builder, EnterGuard, Handle, Runtime, TryCurrentError, WORKER_THREADS_ENV,
@@ -95,7 +110,20 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    match runtime::context::with_current(|h| h.map(|h| h.spawn(future))) {
+    spawn_named(future, None)
+}
+
+/// [`spawn`] with a task name (for `task::Builder`): the task dump and
+/// slow-poll reports show it. The spawn location is the caller's.
+#[track_caller]
+pub(crate) fn spawn_named<F>(future: F, name: Option<&std::sync::Arc<str>>) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    // Taken here: a closure does not pass `#[track_caller]` on.
+    let location = std::panic::Location::caller();
+    match runtime::context::with_current(|h| h.map(|h| h.shared.spawn_at(future, location, name))) {
         Some(handle) => handle,
         None => panic!("runtime::spawn: {}", runtime::NO_RUNTIME),
     }

@@ -1,7 +1,7 @@
 //! The one place the runtime gets its synchronization primitives from.
 //!
 //! Normal builds use `std` atomics and `parking_lot` locks. Under
-//! `RUSTFLAGS="--cfg loom"` the same names come from [loom], which explores
+//! `RUSTFLAGS="--cfg runtime_loom"` the same names come from [loom], which explores
 //! every interleaving of the concurrency protocols (task state, run queues,
 //! parking) in the models under `src/**/loom_*.rs` (run them with
 //! `scripts/loom.sh`). Code never imports `std::sync` directly for anything
@@ -9,9 +9,14 @@
 //! scope, the coop budget) are declared with `crate::loom::thread_local!`.
 //! (`Arc` stays `std`'s in both builds; see below.)
 //!
+//! The cfg is `runtime_loom`, not the customary `loom`: under `--cfg loom`
+//! dependencies that carry their own loom support (event-listener, used by
+//! the tests) switch to it and fail to build without their optional loom
+//! dependency.
+//!
 //! [loom]: https://docs.rs/loom
 
-#[cfg(not(loom))]
+#[cfg(not(runtime_loom))]
 mod imp {
     pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use std::sync::Arc;
@@ -40,10 +45,11 @@ mod imp {
 
     /// A mutex whose `lock` returns the guard directly (`parking_lot`).
     pub(crate) type Mutex<T> = parking_lot::Mutex<T>;
+    pub(crate) type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
     pub(crate) type Condvar = parking_lot::Condvar;
 }
 
-#[cfg(loom)]
+#[cfg(runtime_loom)]
 mod imp {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -110,6 +116,10 @@ mod imp {
 
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
             MutexGuard(Some(self.0.lock().unwrap()))
+        }
+
+        pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+            self.0.try_lock().ok().map(|g| MutexGuard(Some(g)))
         }
     }
 

@@ -63,7 +63,11 @@ impl Schedule for BlockingSchedule {
     }
 
     fn release(&self, task: &Header) -> bool {
-        self.0.owned.remove(task)
+        let listed = self.0.owned.remove(task);
+        if listed {
+            self.0.metrics.count_blocking_completion();
+        }
+        listed
     }
 }
 
@@ -111,7 +115,10 @@ impl BlockingPool {
     {
         let (raw, notified, handle) =
             task::new_task(BlockingTask(Some(f)), BlockingSchedule(shared.clone()));
-        shared.bind(raw, notified, |n| shared.blocking.push(n, shared));
+        shared.bind(raw, notified, |n| {
+            shared.metrics.count_blocking_spawn();
+            shared.blocking.push(n, shared);
+        });
         handle
     }
 
@@ -217,4 +224,21 @@ impl BlockingPool {
     pub(crate) fn num_threads(&self) -> usize {
         self.state.lock().threads
     }
+
+    /// Threads alive and idle, and closures queued (`crate::metrics`).
+    pub(crate) fn stats(&self) -> PoolStats {
+        let state = self.state.lock();
+        PoolStats {
+            threads: state.threads,
+            idle: state.idle.saturating_sub(state.notified),
+            queued: state.queue.len(),
+        }
+    }
+}
+
+/// A snapshot of the pool's occupancy.
+pub(crate) struct PoolStats {
+    pub(crate) threads: usize,
+    pub(crate) idle: usize,
+    pub(crate) queued: usize,
 }

@@ -2,8 +2,9 @@
 
 use super::Runtime;
 use crate::blocking::{BlockingPool, PoolConfig};
+use crate::io::reactor::Reactor;
 use crate::loom::Arc;
-use crate::scheduler::park::Parker;
+use crate::scheduler::park::{Parker, WakeDriver};
 use crate::scheduler::queue::Worker as LocalQueue;
 use crate::scheduler::{worker, Remote, Shared};
 use crate::time::driver::Driver as TimeDriver;
@@ -35,6 +36,8 @@ pub struct Builder {
     thread_stack_size: Option<usize>,
     thread_keep_alive: Duration,
     start_paused: bool,
+    /// Task dump and slow-poll settings (`crate::metrics`).
+    observe: crate::metrics::Config,
 }
 
 impl Default for Builder {
@@ -59,6 +62,7 @@ impl Builder {
             thread_stack_size: None,
             thread_keep_alive: Duration::from_secs(10),
             start_paused: false,
+            observe: crate::metrics::Config::default(),
         }
     }
 
@@ -126,6 +130,68 @@ impl Builder {
         self
     }
 
+    /// Records, for every task spawned on the workers, where it was spawned
+    /// and when it was last polled, so that [`Handle::dump`] can show it.
+    /// Default `false`: the dump then lists ids, names and states only.
+    ///
+    /// Costs nothing when off. When on, each spawn makes one more small
+    /// allocation and takes a lock of a sharded table (so does each
+    /// completion), and each poll reads the clock once. See the
+    /// [`metrics`](crate::metrics) module.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().enable_task_dump(true).build().unwrap();
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// let dump = rt.handle().dump();
+    /// let entry = dump.get(task.id()).unwrap();
+    /// assert_eq!(entry.location.unwrap().file(), file!());
+    /// ```
+    pub fn enable_task_dump(&mut self, enable: bool) -> &mut Self {
+        self.observe.task_dump = enable;
+        self
+    }
+
+    /// Reports every poll that takes longer than `threshold`: a task that
+    /// blocks its worker thread (a synchronous call in async code, the most
+    /// common runtime bug) stalls every task queued behind it.
+    ///
+    /// A report is a `warn` through the [`log`](https://docs.rs/log) facade
+    /// (target `runtime::slow_poll`) naming the task's id, name (from
+    /// [`task::Builder::name`](crate::task::Builder::name)), the poll's
+    /// duration and where the task was spawned; it is also counted in
+    /// [`WorkerMetrics::slow_polls`](crate::metrics::WorkerMetrics::slow_polls).
+    /// Install any `log` logger to see the reports.
+    ///
+    /// Off by default; when off, polls are not timed at all. When on, each
+    /// poll reads the clock twice, and tasks are tracked as with
+    /// [`enable_task_dump`](Builder::enable_task_dump). Blocking-pool
+    /// closures are never reported: blocking is what they are for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = runtime::Builder::new()
+    ///     .slow_poll_threshold(Duration::from_millis(100))
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async {
+    ///     runtime::spawn(async {
+    ///         std::thread::sleep(Duration::from_millis(150)); // don't: blocks the worker
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    /// });
+    /// assert_eq!(rt.handle().metrics().total_slow_polls(), 1);
+    /// ```
+    pub fn slow_poll_threshold(&mut self, threshold: Duration) -> &mut Self {
+        self.observe.slow_poll = Some(threshold);
+        self
+    }
+
     fn resolve_worker_threads(&self) -> io::Result<usize> {
         let n = match self.worker_threads {
             Some(n) => n,
@@ -165,11 +231,13 @@ impl Builder {
             ));
         }
 
+        let reactor = Reactor::new()?;
         let mut locals = Vec::with_capacity(workers);
         let mut remotes = Vec::with_capacity(workers);
         for _ in 0..workers {
             let local = LocalQueue::new_fifo();
-            let parker = Parker::new();
+            let driver_waker: Arc<dyn WakeDriver> = reactor.waker();
+            let parker = Parker::with_driver(Some(driver_waker));
             remotes.push(Remote {
                 stealer: local.stealer(),
                 unparker: parker.unparker(),
@@ -183,7 +251,10 @@ impl Builder {
             stack_size: self.thread_stack_size,
         });
         let time = TimeDriver::new(self.start_paused);
-        let shared = Arc::new(Shared::new(remotes.into_boxed_slice(), blocking, time));
+        let shared = Arc::new(
+            Shared::new(remotes.into_boxed_slice(), blocking, time, reactor)
+                .with_metrics(self.observe),
+        );
         let handle = Handle::from_shared(shared.clone());
         let mut runtime = Runtime::new_with(handle.clone());
 

@@ -3,11 +3,13 @@
 use super::{block_on, context};
 use crate::blocking::BlockingPool;
 use crate::loom::Arc;
+use crate::metrics::{RuntimeMetrics, TaskDump};
 use crate::scheduler::Shared;
 use crate::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::Location;
 
 /// A reference to a runtime, to spawn onto it from anywhere: other threads,
 /// a server's connection handlers, libraries.
@@ -117,12 +119,71 @@ impl Handle {
     ///
     /// Works from any thread. After the runtime shut down, the returned
     /// handle resolves at once to a cancelled [`JoinError`](crate::task::JoinError).
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(future)
+        self.spawn_named(future, None)
+    }
+
+    /// `spawn` with a task name (from `task::Builder`), which the task dump
+    /// and slow-poll reports show.
+    #[track_caller]
+    pub(crate) fn spawn_named<F>(
+        &self,
+        future: F,
+        name: Option<&std::sync::Arc<str>>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.spawn_at(future, Location::caller(), name)
+    }
+
+    /// A snapshot of the runtime's counters: workers, tasks, queues, the
+    /// blocking pool. See [`RuntimeMetrics`] for what each means and the
+    /// [`metrics`](crate::metrics) module for what they cost (little: the
+    /// counters are always on).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().worker_threads(1).build().unwrap();
+    /// rt.block_on(rt.spawn(async {})).unwrap();
+    /// let m = rt.handle().metrics();
+    /// assert_eq!(m.spawned_tasks, 1);
+    /// assert!(m.workers[0].polls >= 1);
+    /// ```
+    pub fn metrics(&self) -> RuntimeMetrics {
+        RuntimeMetrics::collect(&self.shared)
+    }
+
+    /// Lists the runtime's live tasks: id, name, state (idle, scheduled,
+    /// running) and, with [`Builder::enable_task_dump`](crate::Builder::enable_task_dump),
+    /// spawn location and time since the last poll. `Display` prints a
+    /// table. A task idle for long awaits something that never happens; a
+    /// task running for long blocks its worker.
+    ///
+    /// Takes each task-list shard's lock in turn (and, with tracking, each
+    /// table shard's): meant for debugging, not for every request.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::metrics::TaskState;
+    ///
+    /// let rt = runtime::Runtime::new().unwrap();
+    /// let stuck = rt.spawn(std::future::pending::<()>());
+    /// let dump = rt.handle().dump();
+    /// // Idle once a worker has polled it; scheduled or running before.
+    /// assert_ne!(dump.get(stuck.id()).unwrap().state, TaskState::Complete);
+    /// println!("{dump}");
+    /// ```
+    pub fn dump(&self) -> TaskDump {
+        TaskDump::collect(&self.shared)
     }
 
     /// Runs a blocking closure on this runtime's blocking pool; see

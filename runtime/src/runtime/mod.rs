@@ -72,6 +72,7 @@ impl Runtime {
     }
 
     /// Spawns a task; see [`spawn`](crate::spawn).
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -168,6 +169,9 @@ impl Runtime {
         // registered (only sleeps held outside the tasks, which were all
         // dropped above) is woken, and polling it panics with a message.
         shared.time.shutdown();
+        // Sockets too: their waiters are woken and every later operation
+        // fails with an error instead of waiting for a reactor that is gone.
+        shared.io.shutdown();
         shared.drain();
     }
 }

@@ -21,10 +21,16 @@
 //!   token) leave the parker consistent, and a later park still returns
 //!   once notified again.
 //!
+//! * `unpark_races_park_driver`: the same for a worker parked in the I/O
+//!   poller (`park_driver`), with a stand-in for the poller whose wake-up
+//!   signal stays set until a wait consumes it (as `mio::Waker`'s eventfd
+//!   does): an `unpark` at any point either leaves a token that keeps the
+//!   worker from waiting, or signals the poller, never neither.
+//!
 //! Run (the bound defaults to 2 when `LOOM_MAX_PREEMPTIONS` is unset):
 //!
 //! ```text
-//! CARGO_TARGET_DIR=target/loom RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 \
+//! CARGO_TARGET_DIR=target/loom RUSTFLAGS="--cfg runtime_loom" LOOM_MAX_PREEMPTIONS=2 \
 //!     cargo test -p runtime --release --lib loom_park
 //! ```
 
@@ -118,6 +124,49 @@ fn two_unparkers() {
         b.join().unwrap();
         // At most one token is left over; after a fresh unpark, park
         // returns (and never panics on an inconsistent state).
+        parker.unparker().unpark();
+        parker.park();
+    });
+}
+
+/// A stand-in for the I/O poller: `wake_driver` sets a signal that stays
+/// set until a wait consumes it (an eventfd).
+struct FakePoller {
+    signaled: crate::loom::Mutex<bool>,
+    cvar: crate::loom::Condvar,
+}
+
+impl super::park::WakeDriver for FakePoller {
+    fn wake_driver(&self) {
+        *self.signaled.lock() = true;
+        self.cvar.notify_one();
+    }
+}
+
+impl FakePoller {
+    fn wait(&self) {
+        let mut signaled = self.signaled.lock();
+        while !*signaled {
+            self.cvar.wait(&mut signaled);
+        }
+        *signaled = false;
+    }
+}
+
+#[test]
+fn unpark_races_park_driver() {
+    model(|| {
+        let poller = std::sync::Arc::new(FakePoller {
+            signaled: crate::loom::Mutex::new(false),
+            cvar: crate::loom::Condvar::new(),
+        });
+        let parker = Parker::with_driver(Some(poller.clone()));
+        let unparker = parker.unparker();
+        let th = thread::spawn(move || unparker.unpark());
+        // Returns whether it waited in the poller or found the token.
+        let _ = parker.park_driver(|| poller.wait());
+        th.join().unwrap();
+        // Consistent afterwards: a later unpark before park still works.
         parker.unparker().unpark();
         parker.park();
     });

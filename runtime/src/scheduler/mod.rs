@@ -8,16 +8,18 @@
 //! `Shared` is what every handle, task and worker points to.
 
 pub(crate) mod idle;
-#[cfg(all(test, loom))]
+#[cfg(all(test, runtime_loom))]
 mod loom_idle;
-#[cfg(all(test, loom))]
+#[cfg(all(test, runtime_loom))]
 mod loom_park;
 pub(crate) mod park;
 pub(crate) mod queue;
 pub(crate) mod worker;
 
 use crate::blocking::BlockingPool;
+use crate::io::reactor::Reactor;
 use crate::loom::{fence, Arc, AtomicBool, Ordering};
+use crate::metrics::Metrics;
 use crate::task::list::OwnedTasks;
 use crate::task::raw::{Header, Notified, Schedule};
 use crate::task::{self, JoinHandle};
@@ -26,6 +28,7 @@ use idle::Idle;
 use park::Unparker;
 use queue::{Injector, Stealer};
 use std::future::Future;
+use std::panic::Location;
 
 /// What other threads can reach of one worker.
 pub(crate) struct Remote {
@@ -42,6 +45,10 @@ pub(crate) struct Shared {
     pub(crate) blocking: BlockingPool,
     /// The timers and the clock (`crate::time`).
     pub(crate) time: TimeDriver,
+    /// Counters and task tracking (`crate::metrics`).
+    pub(crate) metrics: Metrics,
+    /// The I/O reactor (`crate::io`).
+    pub(crate) io: Reactor,
     /// Set when shutdown begins (once).
     shutting_down: AtomicBool,
     /// Set when the workers must exit (after shutdown's grace period).
@@ -52,7 +59,12 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(remotes: Box<[Remote]>, blocking: BlockingPool, time: TimeDriver) -> Shared {
+    pub(crate) fn new(
+        remotes: Box<[Remote]>,
+        blocking: BlockingPool,
+        time: TimeDriver,
+        io: Reactor,
+    ) -> Shared {
         let workers = remotes.len();
         Shared {
             injector: Injector::new(),
@@ -61,10 +73,19 @@ impl Shared {
             owned: OwnedTasks::new(workers),
             blocking,
             time,
+            io,
+            metrics: Metrics::new(workers, Default::default()),
             shutting_down: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
             drained: AtomicBool::new(false),
         }
+    }
+
+    /// Replaces the default metrics (counters only) with ones built for
+    /// `config` (task tracking, slow-poll threshold).
+    pub(crate) fn with_metrics(mut self, config: crate::metrics::Config) -> Shared {
+        self.metrics = Metrics::new(self.remotes.len(), config);
+        self
     }
 
     pub(crate) fn is_stopped(&self) -> bool {
@@ -90,15 +111,65 @@ impl Shared {
         self.shutting_down.load(Ordering::Relaxed)
     }
 
-    /// Spawns a future as a task of this runtime.
-    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    /// Spawns a future as a task of this runtime; `location` (the caller of
+    /// the public `spawn`) and `name` are kept for the task dump and
+    /// slow-poll reports if tracking is on.
+    pub(crate) fn spawn_at<F>(
+        self: &Arc<Self>,
+        future: F,
+        location: &'static Location<'static>,
+        name: Option<&std::sync::Arc<str>>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        if self.metrics.registry.is_some() {
+            return self.spawn_tracked(future, location, name);
+        }
         let (raw, notified, handle) = task::new_task(future, self.clone());
-        self.bind(raw, notified, |n| self.schedule(n));
+        self.bind(raw, notified, |n| self.schedule_spawned(n));
         handle
+    }
+
+    /// `spawn_at` with task tracking on: kept out of line, so the untracked
+    /// spawn stays as small as it was.
+    #[inline(never)]
+    fn spawn_tracked<F>(
+        self: &Arc<Self>,
+        future: F,
+        location: &'static Location<'static>,
+        name: Option<&std::sync::Arc<str>>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let registry = self.metrics.registry.as_ref().expect("tracking is on");
+        let (future, info) = registry.wrap(future, location, name);
+        let (raw, notified, handle) = task::new_task(future, self.clone());
+        // Registered before its first run, removed on completion (`release`).
+        registry.register(raw.header().id, info);
+        self.bind(raw, notified, |n| self.schedule_spawned(n));
+        handle
+    }
+
+    /// Submits a new task's first run, counting the spawn: on the spawning
+    /// worker's counters, or as a remote spawn.
+    #[inline]
+    fn schedule_spawned(self: &Arc<Self>, task: Notified) {
+        // The same look-up as `schedule_task`'s, so counting costs no
+        // second thread-local access.
+        worker::with_current(|cx| match cx {
+            Some(cx) if Arc::ptr_eq(&cx.shared, self) => {
+                cx.counters().spawned.incr();
+                cx.schedule_local(task, false);
+            }
+            _ => {
+                self.metrics.count_remote_spawn();
+                self.push_remote(task);
+            }
+        })
     }
 
     /// Lists a new task and submits its first run; after shutdown, completes
@@ -121,6 +192,17 @@ impl Shared {
     /// Wakes one parked worker if the idle rules call for it.
     pub(crate) fn notify_parked(&self) {
         if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].unparker.unpark();
+        }
+    }
+
+    /// A worker stops holding the I/O poller (it leaves to run tasks):
+    /// nudges a parked worker, which wakes, finds itself still parked and
+    /// takes the poller on its way back to sleep. So while any worker
+    /// sleeps, one of them watches the sockets and the timers.
+    pub(crate) fn hand_off_poller(&self) {
+        self.io.clear_missed();
+        if let Some(index) = self.idle.peek_sleeper() {
             self.remotes[index].unparker.unpark();
         }
     }
@@ -194,6 +276,18 @@ impl Schedule for Arc<Shared> {
     }
 
     fn release(&self, task: &Header) -> bool {
-        self.owned.remove(task)
+        let listed = self.owned.remove(task);
+        // After the list: the dump reads the table while a task is listed.
+        if let Some(registry) = &self.metrics.registry {
+            registry.remove(task.id);
+        }
+        if listed {
+            // Tasks complete in a poll, so on one of our workers.
+            match crate::metrics::worker::current(&self.metrics) {
+                Some(counters) => counters.completed.incr(),
+                None => self.metrics.count_remote_completion(),
+            }
+        }
+        listed
     }
 }

@@ -2,10 +2,11 @@
 //! thread running `block_on`.
 //!
 //! This is the layer the timer wheel and the I/O reactor plug into: a worker
-//! parks with `park_timeout(next timer deadline)`, and when a reactor
-//! exists, the one worker holding it will wait in the poller instead of on
-//! the condition variable, with `unpark` writing to the poller's waker. The
-//! rest of the scheduler only sees `park` / `unpark`.
+//! parks with `park_timeout(next timer deadline)`, and the one worker
+//! holding the reactor waits in the poller instead of on the condition
+//! variable (`park_driver`), with `unpark` waking the poller through its
+//! waker (`mio::Waker`). The rest of the scheduler only sees `park` /
+//! `unpark`.
 //!
 //! The protocol is the classic three-state parker: `unpark` before `park`
 //! is remembered (a token), so a notification is never lost between a
@@ -17,11 +18,21 @@ use std::time::Duration;
 const EMPTY: usize = 0;
 const PARKED: usize = 1;
 const NOTIFIED: usize = 2;
+/// Waiting in the reactor's poller rather than on the condition variable.
+const PARKED_DRIVER: usize = 3;
+
+/// Wakes a thread waiting in the I/O poller (`mio::Waker`).
+pub(crate) trait WakeDriver: Send + Sync {
+    fn wake_driver(&self);
+}
 
 struct Inner {
     state: AtomicUsize,
     lock: Mutex<()>,
     cvar: Condvar,
+    /// How to interrupt a `park_driver` wait; `None` for parkers that never
+    /// hold the reactor (`block_on`).
+    driver: Option<Arc<dyn WakeDriver>>,
 }
 
 /// The sleeping side; one per parked thread.
@@ -37,13 +48,47 @@ pub(crate) struct Unparker {
 
 impl Parker {
     pub(crate) fn new() -> Parker {
+        Parker::with_driver(None)
+    }
+
+    /// A parker that may also wait in the I/O poller (a worker's), woken
+    /// there through `driver`.
+    pub(crate) fn with_driver(driver: Option<Arc<dyn WakeDriver>>) -> Parker {
         Parker {
             inner: Arc::new(Inner {
                 state: AtomicUsize::new(EMPTY),
                 lock: Mutex::new(()),
                 cvar: Condvar::new(),
+                driver,
             }),
         }
+    }
+
+    /// Parks by running `wait` (a wait in the reactor's poller, bounded by
+    /// the timers' timeout), unless an `unpark` is pending. An `unpark`
+    /// during `wait` interrupts it through the parker's `WakeDriver`.
+    /// Returns `wait`'s result, or `None` if it did not run.
+    pub(crate) fn park_driver<R>(&self, wait: impl FnOnce() -> R) -> Option<R> {
+        let inner = &*self.inner;
+        debug_assert!(inner.driver.is_some(), "park_driver without a driver waker");
+        // SeqCst: as in `park_inner`; pairs with `unpark`'s swap.
+        match inner
+            .state
+            .compare_exchange(EMPTY, PARKED_DRIVER, Ordering::SeqCst, Ordering::SeqCst)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                inner.state.swap(EMPTY, Ordering::SeqCst);
+                return None;
+            }
+            Err(actual) => panic!("inconsistent park state: {actual}"),
+        }
+        let out = wait();
+        // Woken, timed out or events: either way, leave EMPTY (a token
+        // that came meanwhile is consumed; the caller re-checks its state
+        // as after `park_timeout`). SeqCst: pairs with `unpark`'s swap.
+        inner.state.swap(EMPTY, Ordering::SeqCst);
+        Some(out)
     }
 
     pub(crate) fn unparker(&self) -> Unparker {
@@ -121,6 +166,11 @@ impl Unparker {
                 // parker's state change and its wait.
                 drop(inner.lock.lock());
                 inner.cvar.notify_one();
+            }
+            PARKED_DRIVER => {
+                if let Some(driver) = &inner.driver {
+                    driver.wake_driver();
+                }
             }
             actual => panic!("inconsistent park state: {actual}"),
         }

@@ -2,20 +2,20 @@
 //! `Stealer` (the handle other workers steal through) and `Injector` (the
 //! shared queue for work from outside the workers).
 //!
-//! crossbeam-deque is not instrumented for loom, so under `cfg(loom)` the
+//! crossbeam-deque is not instrumented for loom, so under `cfg(runtime_loom)` the
 //! same API is provided by small mutex-protected queues. The models then
 //! check the scheduler's own protocol (searching, parking, notification)
 //! against a linearizable queue, which is what crossbeam-deque provides.
 
-#[cfg(not(loom))]
+#[cfg(not(runtime_loom))]
 pub(crate) use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 
-#[cfg(loom)]
+#[cfg(runtime_loom)]
 pub(crate) use self::loom_queue::{Injector, Stealer, Worker};
-#[cfg(loom)]
+#[cfg(runtime_loom)]
 pub(crate) use crossbeam_deque::Steal;
 
-#[cfg(loom)]
+#[cfg(runtime_loom)]
 mod loom_queue {
     use super::Steal;
     use crate::loom::{Arc, Mutex};
@@ -49,6 +49,9 @@ mod loom_queue {
     impl<T> Stealer<T> {
         pub(crate) fn is_empty(&self) -> bool {
             self.0.lock().is_empty()
+        }
+        pub(crate) fn len(&self) -> usize {
+            self.0.lock().len()
         }
         pub(crate) fn steal_batch_and_pop(&self, dest: &Worker<T>) -> Steal<T> {
             let mut q = self.0.lock();

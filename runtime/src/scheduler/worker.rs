@@ -5,9 +5,12 @@ use super::park::Parker;
 use super::queue::{Steal, Worker as LocalQueue};
 use super::Shared;
 use crate::loom::Arc;
+use crate::metrics::worker::WorkerCounters;
 use crate::task::raw::Notified;
 use crate::time::driver::Park;
+use crossbeam_utils::CachePadded;
 use std::cell::{Cell, RefCell};
+use std::time::Duration;
 
 /// Every this many ticks the injector is checked before the local queue, so
 /// a worker whose own queue never empties still takes outside work (Tokio
@@ -18,6 +21,11 @@ const GLOBAL_QUEUE_INTERVAL: u32 = 61;
 /// fire even when no worker ever parks. Between timers the check is one
 /// relaxed atomic load (`time::driver`).
 const TIMER_CHECK_INTERVAL: u32 = 61;
+
+/// Every this many ticks a worker polls the I/O reactor without waiting
+/// (unless another worker is waiting in it), so sockets are served even
+/// when no worker ever parks (Tokio's `event_interval` is 61 too).
+const IO_CHECK_INTERVAL: u32 = 61;
 
 /// At most this many tasks run in a row from the LIFO slot; then the slot's
 /// task goes to the back of the queue, so two tasks waking each other cannot
@@ -45,6 +53,9 @@ pub(crate) struct Context {
     tick: Cell<u32>,
     rng: Cell<u32>,
     parker: Parker,
+    /// This worker's counters (`crate::metrics`), also in `shared`; held
+    /// here so counting is one load and one add.
+    counters: std::sync::Arc<CachePadded<WorkerCounters>>,
 }
 
 thread_local! {
@@ -73,6 +84,7 @@ impl Context {
         local: LocalQueue<Notified>,
         parker: Parker,
     ) -> Context {
+        let counters = shared.metrics.worker(index).clone();
         Context {
             shared,
             index,
@@ -83,6 +95,7 @@ impl Context {
             tick: Cell::new(0),
             rng: Cell::new(0x9E37_79B9 ^ (index as u32 + 1).wrapping_mul(0x85EB_CA6B)),
             parker,
+            counters,
         }
     }
 
@@ -96,11 +109,19 @@ impl Context {
         }
         CURRENT.with(|c| *c.borrow_mut() = Some(&self as *const Context));
         let _reset = Reset;
+        // Spawns and completions on this thread count on our counters.
+        let _counters = crate::metrics::worker::enter(&self.shared.metrics, self.counters());
+        let epoch = self.shared.metrics.epoch;
+        self.counters().unparked(epoch);
 
         while !self.shared.is_stopped() {
             self.tick.set(self.tick.get().wrapping_add(1));
             if self.tick.get() % TIMER_CHECK_INTERVAL == 0 {
                 self.shared.time.process_if_due();
+            }
+            if self.tick.get() % IO_CHECK_INTERVAL == 0 && self.shared.io.poll_now() {
+                // A worker went to sleep while we held the poller.
+                self.shared.hand_off_poller();
             }
             if let Some(task) = self.next_task() {
                 self.run_task(task);
@@ -118,9 +139,14 @@ impl Context {
             if self.shared.time.process_if_due() {
                 continue;
             }
+            // Busy time: one clock reading on each side of the park.
+            self.counters().parks.incr();
+            self.counters().parked(epoch);
             self.park();
+            self.counters().unparked(epoch);
             self.shared.time.process_if_due();
         }
+        self.counters().parked(epoch);
         // Leftover queue entries only hold references: the runtime completes
         // every task through its task list.
         drop(self.lifo.take());
@@ -190,6 +216,7 @@ impl Context {
             // so someone else takes over the search.
             self.shared.notify_parked();
         }
+        self.counters().polls.incr();
         task.run();
         // Tasks woken by the one that just ran go first (message passing
         // latency), but only a few in a row. Each counts as a tick, so the
@@ -198,6 +225,7 @@ impl Context {
             match self.lifo.take() {
                 Some(next) => {
                     self.tick.set(self.tick.get().wrapping_add(1));
+                    self.counters().polls.incr();
                     next.run();
                 }
                 None => return,
@@ -237,8 +265,16 @@ impl Context {
                 continue;
             }
             loop {
+                let before = self.local.len();
                 match remotes[victim].stealer.steal_batch_and_pop(&self.local) {
-                    Steal::Success(task) => return Some(task),
+                    Steal::Success(task) => {
+                        let counters = self.counters();
+                        counters.steal_operations.incr();
+                        // Others may steal from us meanwhile: a lower bound.
+                        let batch = self.local.len().saturating_sub(before);
+                        counters.stolen.add(1 + batch as u64);
+                        return Some(task);
+                    }
                     Steal::Empty => break,
                     Steal::Retry => continue,
                 }
@@ -259,28 +295,91 @@ impl Context {
             self.shared.notify_if_work_pending();
         }
         let time = &self.shared.time;
+        let io = &self.shared.io;
         loop {
+            // One parking worker at a time holds the I/O poller; it waits
+            // there instead of on its condition variable, and is the timers'
+            // driver. The others sleep until notified.
+            let mut poller = io.acquire_for_park();
+            let mut events = 0;
+            if let Some(state) = poller.as_mut() {
+                io.set_poller(Some(self.index));
+                if time.clock().is_pausable() {
+                    // A paused clock may jump to the next timer in
+                    // `before_park`; only if no socket event is waiting.
+                    events = io.poll(state, Some(Duration::ZERO));
+                }
+            }
             // The timers decide how long to sleep: until the next one if we
-            // are (or become) their driver, not at all if one is due.
-            match time.before_park(&self.shared, self.index) {
-                Park::Due { searching } => {
+            // are their driver, not at all if one is due. (With events
+            // already waiting, we do not sleep: they are handled below.)
+            let park = match events {
+                0 => Some(time.before_park(&self.shared, self.index, poller.is_some())),
+                _ => None,
+            };
+            match park {
+                None => {}
+                Some(Park::Due { searching }) => {
                     // Left the parked state; the caller fires the timers.
+                    // (Short work: the poller is not handed on, see below.)
+                    if let Some(state) = poller.take() {
+                        io.set_poller(None);
+                        if io.release_poller(state) {
+                            self.shared.hand_off_poller();
+                        }
+                    }
                     self.is_searching.set(searching);
                     return;
                 }
-                Park::Sleep(None) => self.parker.park(),
-                Park::Sleep(Some(timeout)) => self.parker.park_timeout(timeout),
+                Some(Park::Sleep(timeout)) => match poller.as_mut() {
+                    Some(state) => {
+                        events = self
+                            .parker
+                            .park_driver(|| io.poll(state, timeout))
+                            .unwrap_or(0);
+                    }
+                    None => match timeout {
+                        None => self.parker.park(),
+                        Some(timeout) => self.parker.park_timeout(timeout),
+                    },
+                },
             }
             let was_timer_driver = time.after_park(self.index);
+            let held_poller = poller.is_some();
+            if let Some(mut state) = poller.take() {
+                io.set_poller(None);
+                if events > 0 {
+                    // Leave the parked state before waking the tasks (they
+                    // land in our queue), so the idle counts cover them.
+                    // The poller is not handed on (that would cost a
+                    // wake-up per event batch): we run what the events
+                    // woke and come back to it; if they woke more than we
+                    // can run, the pushes wake other workers, which take it
+                    // when they park. Only a worker that found it taken
+                    // while we held it is nudged (`missed`, see
+                    // `Reactor::acquire_for_park`).
+                    let notified = !self.shared.idle.unpark_self(self.index);
+                    io.dispatch(&mut state);
+                    if io.release_poller(state) {
+                        // A worker went to sleep while we dispatched: it
+                        // takes the poller, so that the next events do not
+                        // wait until we park.
+                        self.shared.hand_off_poller();
+                    }
+                    self.is_searching.set(notified);
+                    return;
+                }
+            }
             if self.shared.is_stopped() {
                 return;
             }
             if !self.shared.idle.is_parked(self.index) {
                 // Notified: `worker_to_notify` counted us as searching.
                 self.is_searching.set(true);
-                if was_timer_driver {
-                    // Someone else must watch the timers while we work.
-                    time.wake_new_driver(&self.shared);
+                if was_timer_driver || held_poller {
+                    // Someone else must watch the sockets and the timers
+                    // while we work.
+                    self.shared.hand_off_poller();
                 }
                 return;
             }
@@ -289,8 +388,16 @@ impl Context {
         }
     }
 
+    /// This worker's counters (`crate::metrics`); only this thread writes
+    /// them.
+    #[inline]
+    pub(super) fn counters(&self) -> &WorkerCounters {
+        &self.counters
+    }
+
     /// Pushes a task woken on this worker: into the LIFO slot, or, for a
     /// task woken during its own poll, into the yielded list.
+    #[inline]
     pub(super) fn schedule_local(&self, task: Notified, is_yield: bool) {
         if is_yield {
             self.yielded.borrow_mut().push(task);

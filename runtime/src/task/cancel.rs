@@ -400,3 +400,97 @@ impl<F> Drop for Shield<F> {
         self.release();
     }
 }
+
+/// The id of the task this thread is polling (or whose future it is
+/// dropping), if any.
+pub(super) fn current_id() -> Option<Id> {
+    current().map(|s| s.id())
+}
+
+/// A `catch_cancel` frame that stays registered for the whole life of a
+/// task group's scope, and hands the cancellation back when the scope is
+/// done: the group takes its parent's cancellation, cancels and awaits its
+/// children, then re-arms the cancellation so the parent's next poll
+/// delivers it (to an outer `catch_cancel`, or ending the task).
+///
+/// It never drops anything itself: `poll_with` reports the cancellation and
+/// the group decides.
+pub(super) struct GroupFrame {
+    /// The task whose `catch_live` counts this frame.
+    registered: Option<Id>,
+    /// The task whose cancellation this frame consumed (and must re-arm).
+    took: Option<Id>,
+}
+
+impl GroupFrame {
+    pub(super) const fn new() -> GroupFrame {
+        GroupFrame {
+            registered: None,
+            took: None,
+        }
+    }
+
+    /// Polls through `poll_inner` as a `catch_cancel` frame would. Returns
+    /// `Err(Cancelled)` when a cancellation is delivered to this frame (no
+    /// deeper frame took it); it is then consumed until [`release`].
+    ///
+    /// [`release`]: GroupFrame::release
+    pub(super) fn poll_with<R>(
+        &mut self,
+        poll_inner: impl FnOnce() -> Poll<R>,
+    ) -> Result<Poll<R>, Cancelled> {
+        let Some(scope) = current() else {
+            return Ok(poll_inner());
+        };
+        register(&mut self.registered, scope, catch_live);
+        let depth = scope.catch_depth + 1;
+        if !scope.deliver {
+            return Ok(at_depth(depth, poll_inner));
+        }
+        // Deeper frames (inside the group's body) get the first chance.
+        if u32::from(scope.frames(|f| f.catch_live)) > depth {
+            let out = at_depth(depth, poll_inner);
+            if out.is_ready() || scope.frames(|f| f.consumed) {
+                return Ok(out);
+            }
+        }
+        scope.frames(|f| f.consumed = true);
+        update(|s| s.deliver = false);
+        self.took = Some(scope.id());
+        Err(Cancelled::new())
+    }
+
+    /// Deregisters the frame; if it took the task's cancellation, re-arms
+    /// it and wakes the task so that its next poll delivers it again.
+    pub(super) fn release(&mut self) {
+        deregister(&mut self.registered, catch_live);
+        let Some(id) = self.took.take() else { return };
+        if let Some(scope) = current().filter(|s| s.id() == id) {
+            scope.frames(|f| f.consumed = false);
+            // SAFETY: the task is being polled (or its future dropped) on
+            // this thread, and the poller's reference keeps it alive;
+            // wake_by_ref takes its own reference if it queues the task.
+            harness::wake_by_ref(unsafe { RawTask::from_raw(scope.header) });
+        }
+    }
+}
+
+/// Runs `f` with `depth` frames counted on the poll stack.
+fn at_depth<R>(depth: u32, f: impl FnOnce() -> R) -> R {
+    struct RestoreDepth(u32);
+    impl Drop for RestoreDepth {
+        fn drop(&mut self) {
+            let depth = self.0;
+            update(|s| s.catch_depth = depth);
+        }
+    }
+    let _restore = RestoreDepth(depth - 1);
+    update(|s| s.catch_depth = depth);
+    f()
+}
+
+impl Drop for GroupFrame {
+    fn drop(&mut self) {
+        self.release();
+    }
+}

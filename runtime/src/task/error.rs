@@ -1,8 +1,10 @@
 //! The errors a task's result can carry.
 
+use super::builder::NamedPanic;
 use super::Id;
 use std::any::Any;
 use std::fmt;
+use std::sync::Arc;
 
 /// Why a task did not produce its value: it was cancelled, or it panicked.
 ///
@@ -36,19 +38,29 @@ pub(crate) enum Repr {
 }
 
 impl Repr {
+    /// A panic's result; a named task's panic arrives wrapped with its
+    /// name (see `task::builder`), which is unwrapped here.
     pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> Repr {
-        Repr::Panic(Box::new(SyncPayload(payload)))
+        match payload.downcast::<NamedPanic>() {
+            Ok(named) => {
+                let NamedPanic { name, payload } = *named;
+                Repr::Panic(Box::new(SyncPayload(payload, Some(name))))
+            }
+            Err(payload) => Repr::Panic(Box::new(SyncPayload(payload, None))),
+        }
     }
 }
 
 /// A panic payload made `Sync` (so `JoinError` fits `Box<dyn Error + Send +
 /// Sync>`): the payload is only reached by value, through `into_panic`, or
-/// through `panic_message`.
-pub(crate) struct SyncPayload(Box<dyn Any + Send + 'static>);
+/// through `panic_message`. The second field is the task's name, if it was
+/// spawned with one.
+pub(crate) struct SyncPayload(Box<dyn Any + Send + 'static>, Option<Arc<str>>);
 
 // SAFETY: the only access through `&SyncPayload` is `panic_message`, which
 // calls `type_id` (reads no data) and then reads the payload only if it is a
-// `&'static str` or a `String`, both `Sync`. No other shared access exists.
+// `&'static str` or a `String`, both `Sync`. No other shared access exists
+// (the name, an `Arc<str>`, is `Sync` itself).
 unsafe impl Sync for SyncPayload {}
 
 impl JoinError {
@@ -70,6 +82,17 @@ impl JoinError {
     /// The id of the task this error came from.
     pub fn id(&self) -> Id {
         self.id
+    }
+
+    /// The name of the task this error came from, if it was spawned with
+    /// one ([`Builder::name`](super::Builder::name)) and panicked. (A
+    /// cancelled task's error carries no name: names are kept out of the
+    /// task header so unnamed tasks stay small.)
+    pub fn name(&self) -> Option<&str> {
+        match &self.repr {
+            Repr::Panic(p) => p.1.as_deref(),
+            Repr::Cancelled => None,
+        }
     }
 
     /// The panic payload, to inspect or to re-raise with
@@ -109,10 +132,16 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "task {} was cancelled", self.id),
-            Repr::Panic(p) => match panic_message(&*p.0) {
-                Some(msg) => write!(f, "task {} panicked with message {msg:?}", self.id),
-                None => write!(f, "task {} panicked", self.id),
-            },
+            Repr::Panic(p) => {
+                write!(f, "task {}", self.id)?;
+                if let Some(name) = &p.1 {
+                    write!(f, " ({name:?})")?;
+                }
+                match panic_message(&*p.0) {
+                    Some(msg) => write!(f, " panicked with message {msg:?}"),
+                    None => write!(f, " panicked"),
+                }
+            }
         }
     }
 }
@@ -121,10 +150,16 @@ impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.id),
-            Repr::Panic(p) => match panic_message(&*p.0) {
-                Some(msg) => write!(f, "JoinError::Panic({}, {msg:?})", self.id),
-                None => write!(f, "JoinError::Panic({}, ...)", self.id),
-            },
+            Repr::Panic(p) => {
+                write!(f, "JoinError::Panic({}", self.id)?;
+                if let Some(name) = &p.1 {
+                    write!(f, " {name:?}")?;
+                }
+                match panic_message(&*p.0) {
+                    Some(msg) => write!(f, ", {msg:?})"),
+                    None => write!(f, ", ...)"),
+                }
+            }
         }
     }
 }

@@ -52,7 +52,7 @@
 //! Run (the bound defaults to 2 when `LOOM_MAX_PREEMPTIONS` is unset):
 //!
 //! ```text
-//! CARGO_TARGET_DIR=target/loom RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 \
+//! CARGO_TARGET_DIR=target/loom RUSTFLAGS="--cfg runtime_loom" LOOM_MAX_PREEMPTIONS=2 \
 //!     cargo test -p runtime --release --lib loom_state
 //! ```
 

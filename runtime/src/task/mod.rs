@@ -6,6 +6,23 @@
 //! [`JoinHandle::cancel`] is `Task.cancel()`; [`catch_cancel`] is catching
 //! `CancelledError`; [`shield`] is `asyncio.shield`.
 //!
+//! Structured concurrency: a [`JoinSet`] owns a set of tasks and yields
+//! their results as they finish; [`scope`] with a [`TaskGroup`] is
+//! asyncio's `TaskGroup`. Task-local values ([`task_local!`](crate::task_local),
+//! [`LocalKey`]) stand in for `contextvars`; [`id`], [`name`] and
+//! [`Builder`] give tasks an identity. The full map from asyncio is in
+//! `docs/asyncio.md`.
+//!
+//! # gather, wait, as_completed
+//!
+//! These are not written here: the `futures` crate's combinators work on
+//! [`JoinHandle`]s as on any future (`join_all` / `try_join_all` for
+//! `gather`, `select` / `select_all` for `wait(FIRST_COMPLETED)`,
+//! `FuturesUnordered` for `as_completed`). What they cannot do is *own*
+//! tasks, since dropping a handle detaches its task; that is the part this
+//! module adds: [`JoinSet`] (cancels its tasks when dropped) and [`scope`]
+//! (waits for its children, cancels them on the first failure).
+//!
 //! # The task protocol
 //!
 //! A task is one heap allocation (`raw::Cell`): a `Header`
@@ -47,22 +64,30 @@
 //! A poll in progress is never interrupted, and COMPLETE makes `cancel()` a
 //! no-op, so a finished task keeps its value.
 
+mod builder;
 mod cancel;
 pub(crate) mod coop;
 mod error;
+mod group;
 mod harness;
 mod join;
+mod join_set;
 pub(crate) mod list;
-#[cfg(all(test, loom))]
+mod local;
+#[cfg(all(test, runtime_loom))]
 mod loom_state;
 pub(crate) mod raw;
 pub(crate) mod state;
 mod waker;
 mod yield_now;
 
+pub use builder::{name, Builder};
 pub use cancel::{catch_cancel, is_cancelled, shield, CatchCancel, Shield};
 pub use error::{Cancelled, JoinError};
+pub use group::{scope, GroupError, Scope, TaskGroup};
 pub use join::JoinHandle;
+pub use join_set::JoinSet;
+pub use local::{AccessError, LocalKey, TaskLocalFuture};
 pub use yield_now::yield_now;
 
 use crate::loom::{AtomicU64, Ordering};
@@ -88,9 +113,9 @@ pub struct Id(NonZeroU64);
 
 impl Id {
     pub(crate) fn next() -> Id {
-        #[cfg(not(loom))]
+        #[cfg(not(runtime_loom))]
         static NEXT: AtomicU64 = AtomicU64::new(1);
-        #[cfg(loom)]
+        #[cfg(runtime_loom)]
         loom::lazy_static! {
             static ref NEXT: AtomicU64 = AtomicU64::new(1);
         }
@@ -116,6 +141,56 @@ impl fmt::Debug for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Id({})", self.0)
     }
+}
+
+/// The id of the task being polled on this thread (asyncio's
+/// `current_task()`, by identity).
+///
+/// Also available while a cancelled task's future is being dropped, so
+/// destructors can log it.
+///
+/// # Panics
+///
+/// Panics outside a task (for example directly in `block_on`, or on a
+/// plain thread); use [`try_id`] where there may be no task.
+///
+/// # Examples
+///
+/// ```
+/// # let rt = runtime::Runtime::new().unwrap();
+/// # rt.block_on(async {
+/// let handle = runtime::spawn(async { runtime::task::id() });
+/// let id = handle.id();
+/// assert_eq!(handle.await.unwrap(), id);
+/// # });
+/// ```
+#[track_caller]
+pub fn id() -> Id {
+    match try_id() {
+        Some(id) => id,
+        None => panic!(
+            "runtime::task::id() called outside a task (e.g. directly in block_on or on a \
+             plain thread); use runtime::task::try_id() where there may be no task"
+        ),
+    }
+}
+
+/// The id of the task being polled on this thread, or `None` outside a
+/// task.
+///
+/// # Examples
+///
+/// ```
+/// let rt = runtime::Runtime::new().unwrap();
+/// assert_eq!(runtime::task::try_id(), None);
+/// rt.block_on(async {
+///     assert_eq!(runtime::task::try_id(), None); // block_on's future is not a task
+///     let inner = runtime::spawn(async { runtime::task::try_id() });
+///     assert!(inner.await.unwrap().is_some());
+/// });
+/// ```
+pub fn try_id() -> Option<Id> {
+    cancel::current_id()
 }
 
 /// Allocates a task for `future` and returns its first run-queue entry and

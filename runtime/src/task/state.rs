@@ -424,7 +424,7 @@ impl fmt::Debug for State {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(runtime_loom)))]
 mod tests {
     use super::*;
 

@@ -13,15 +13,18 @@
 //!   runtime whose workers never park. Between timers this costs one
 //!   relaxed atomic load (`next_wake`); no lock.
 //! * A parking worker calls [`Driver::before_park`]. If a timer is due it
-//!   does not sleep at all. Otherwise the first one to park becomes *the
-//!   driver*: it sleeps with a timeout until the wheel's next expiration
-//!   (`park_timeout`), while the other workers park without a timeout. When
-//!   the timeout ends, the driver leaves the parked state on its own
+//!   does not sleep at all. Otherwise the worker that holds the I/O poller
+//!   (one parking worker at a time, `io::reactor`) becomes *the driver*:
+//!   it waits in the poller with a timeout until the wheel's next
+//!   expiration, while the other workers park without a timeout. When the
+//!   timeout ends, the driver leaves the parked state on its own
 //!   (`Idle::unpark_self`), fires the due timers and runs the tasks they
 //!   woke.
 //! * A timer registered earlier than the driver's wake-up (from any
-//!   thread) unparks the driver, which re-computes its timeout; with no
-//!   driver, it unparks a parked worker, which becomes the driver.
+//!   thread) unparks the driver (through the poller's `mio::Waker`), which
+//!   re-computes its timeout; with no driver, it unparks the worker in the
+//!   poller, or else a parked worker, which takes the poller and becomes
+//!   the driver.
 //! * A driver woken for work while timers are pending hands the role to
 //!   another parked worker (`after_park` tells it to), so a long task on the
 //!   former driver does not hold the timers up.
@@ -33,7 +36,10 @@
 //!
 //! While the clock is paused no one sleeps with a timeout; instead, when
 //! every participant is idle (see `auto_advance`), the clock jumps to the
-//! next expiration and a worker fires the timers.
+//! next expiration and a worker fires the timers. Only the worker holding
+//! the I/O poller jumps, right after a zero-timeout poll found no socket
+//! event waiting (`scheduler::worker::park`); another worker that finds
+//! everyone idle wakes it instead.
 
 use super::clock::Clock;
 use super::wheel::{Key, Wheel};
@@ -252,7 +258,10 @@ impl Driver {
                 }
             }
             None => {
-                if let Some(worker) = shared.idle.peek_sleeper() {
+                // The worker in the I/O poller takes the role (only it may,
+                // `before_park`); with none, a sleeper wakes and becomes the
+                // poller.
+                if let Some(worker) = shared.io.poller().or_else(|| shared.idle.peek_sleeper()) {
                     shared.remotes[worker].unparker.unpark();
                 }
             }
@@ -354,16 +363,22 @@ impl Driver {
     }
 
     /// Called by worker `worker`, already announced as parked, before each
-    /// sleep: says whether to fire timers instead, or how long to sleep,
-    /// taking the driver role if it is free.
-    pub(crate) fn before_park(&self, shared: &Shared, worker: usize) -> Park {
+    /// sleep: says whether to fire timers instead, or how long to sleep.
+    ///
+    /// `io_driver`: the worker holds the I/O reactor and will wait in its
+    /// poller (it announced itself with `Reactor::set_poller` first). Only
+    /// such a worker takes the driver role; the others sleep until
+    /// notified.
+    pub(crate) fn before_park(&self, shared: &Shared, worker: usize, io_driver: bool) -> Park {
         // Fast path, no lock: no timer, no paused clock: sleep until
-        // notified. A timer registered after this load finds this worker
-        // among the sleepers and nudges one (`wake_driver_for`).
+        // notified (the poller: until an I/O event or notified). A timer
+        // registered after this load finds the poller announced, or this
+        // worker among the sleepers, and wakes it (`wake_driver_for`).
         // SeqCst: pairs with `publish_next_wake`'s store. The registering
-        // thread stores `next_wake`, then reads the idle state
-        // (`peek_sleeper`); we changed the idle state (parked), then load
-        // `next_wake`: one of the two sees the other.
+        // thread stores `next_wake`, then reads the poller and the idle
+        // state (`Reactor::poller`, `peek_sleeper`); we announced the
+        // poller / changed the idle state (parked), then load `next_wake`:
+        // one of the two sees the other.
         if !self.clock.is_pausable() && self.next_wake.load(Ordering::SeqCst) == NO_WAKE {
             return Park::Sleep(None);
         }
@@ -377,9 +392,21 @@ impl Driver {
         let due = match next {
             Some(tick) if tick <= self.tick_floor(now) => true,
             Some(tick) if paused && self.all_idle(shared) => {
-                // Everyone is idle: jump to the next expiration.
-                self.clock.advance_to(self.tick_instant(tick));
-                true
+                if io_driver {
+                    // Everyone is idle, and the poller (us) has just seen
+                    // no socket event waiting (`scheduler::worker::park`):
+                    // jump to the next expiration.
+                    self.clock.advance_to(self.tick_instant(tick));
+                    true
+                } else {
+                    // Only the poller may jump, after a look at the
+                    // sockets: an answer already on its way over loopback
+                    // must not lose the race against a timeout.
+                    if let Some(poller) = shared.io.poller() {
+                        shared.remotes[poller].unparker.unpark();
+                    }
+                    false
+                }
             }
             _ => false,
         };
@@ -397,6 +424,9 @@ impl Driver {
             if inner.driver == Some(worker) {
                 self.set_driver(&mut inner, None);
             }
+            return Park::Sleep(None);
+        }
+        if !io_driver {
             return Park::Sleep(None);
         }
         match inner.driver {
@@ -431,7 +461,11 @@ impl Driver {
     pub(crate) fn wake_new_driver(&self, shared: &Shared) {
         let inner = self.inner.lock();
         if inner.driver.is_none() && inner.wheel.next_expiration().is_some() {
-            if let Some(worker) = shared.idle.peek_sleeper() {
+            // The worker waiting in the I/O poller (if any) must take the
+            // role: only it may (`before_park`). It announces itself before
+            // it calls `before_park`, which takes this lock: if it is not
+            // announced yet, its `before_park` sees the timers.
+            if let Some(worker) = shared.io.poller().or_else(|| shared.idle.peek_sleeper()) {
                 shared.remotes[worker].unparker.unpark();
             }
         }
@@ -478,7 +512,7 @@ impl Driver {
     }
 
     /// Timers registered and not yet released (tests).
-    #[cfg(all(test, not(loom)))]
+    #[cfg(all(test, not(runtime_loom)))]
     pub(crate) fn num_entries(&self) -> usize {
         self.inner.lock().wheel.len()
     }

@@ -1,7 +1,7 @@
 //! [`interval`], [`interval_at`], the [`Interval`] stream of ticks and its
 //! [`MissedTickBehavior`].
 
-use super::sleep::{sleep_until, Sleep};
+use super::sleep::{sleep_until_in, Sleep};
 use super::{far_future, Instant};
 use std::future::{poll_fn, Future as _};
 use std::pin::Pin;
@@ -68,7 +68,7 @@ pub fn interval(period: Duration) -> Interval {
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
     check_period(period, "interval_at");
     Interval {
-        delay: sleep_until(start),
+        delay: sleep_until_in("runtime::time::interval_at", start),
         period,
         missed_tick_behavior: MissedTickBehavior::default(),
     }

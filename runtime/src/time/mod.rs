@@ -88,7 +88,7 @@ mod clock;
 pub(crate) mod driver;
 mod interval;
 mod sleep;
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(runtime_loom)))]
 mod tests;
 mod timeout;
 mod wheel;

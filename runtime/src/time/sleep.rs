@@ -52,7 +52,13 @@ use std::time::Duration;
 /// ```
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    let handle = current_handle("runtime::time::sleep");
+    sleep_in("runtime::time::sleep", duration)
+}
+
+/// `sleep`, for the public function `what` (named in the misuse panic).
+#[track_caller]
+pub(super) fn sleep_in(what: &str, duration: Duration) -> Sleep {
+    let handle = current_handle(what);
     let now = handle.shared.time.now();
     let deadline = now.checked_add(duration).unwrap_or_else(|| far_future(now));
     Sleep::new(handle.shared, deadline)
@@ -82,8 +88,14 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// ```
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    let handle = current_handle("runtime::time::sleep_until");
-    Sleep::new(handle.shared, deadline)
+    sleep_until_in("runtime::time::sleep_until", deadline)
+}
+
+/// `sleep_until`, for the public function `what` (named in the misuse
+/// panic).
+#[track_caller]
+pub(super) fn sleep_until_in(what: &str, deadline: Instant) -> Sleep {
+    Sleep::new(current_handle(what).shared, deadline)
 }
 
 /// Future returned by [`sleep`] and [`sleep_until`]; completes when the

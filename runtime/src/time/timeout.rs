@@ -1,7 +1,7 @@
 //! [`timeout`], [`timeout_at`], the [`Timeout`] future and its [`Elapsed`]
 //! error.
 
-use super::sleep::{sleep, sleep_until, Sleep};
+use super::sleep::{sleep_in, sleep_until_in, Sleep};
 use super::Instant;
 use std::fmt;
 use std::future::{Future, IntoFuture};
@@ -14,13 +14,13 @@ use std::time::Duration;
 /// `future` is dropped (cancelled) with the `Timeout`.
 ///
 /// The future is polled first on every wake-up, so a future that is ready
-/// when the deadline passes still wins. Like [`sleep`], the runtime is
+/// when the deadline passes still wins. Like [`sleep`](super::sleep), the runtime is
 /// looked up when the `Timeout` is created.
 ///
 /// # Panics
 ///
 /// Panics if called outside a runtime; polling the `Timeout` after its
-/// runtime shut down panics too (see [`sleep`]).
+/// runtime shut down panics too (see [`sleep`](super::sleep)).
 ///
 /// # Examples
 ///
@@ -42,7 +42,7 @@ use std::time::Duration;
 pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
     Timeout {
         future: future.into_future(),
-        delay: sleep(duration),
+        delay: sleep_in("runtime::time::timeout", duration),
     }
 }
 
@@ -70,7 +70,7 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::IntoFuture> {
     Timeout {
         future: future.into_future(),
-        delay: sleep_until(deadline),
+        delay: sleep_until_in("runtime::time::timeout_at", deadline),
     }
 }
 

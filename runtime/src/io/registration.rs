@@ -1,0 +1,187 @@
+//! `PollEvented`: a mio source registered with the current runtime's
+//! reactor, and the retry loop every socket operation goes through
+//! (try the non-blocking call; on `WouldBlock`, forget the readiness and
+//! wait for the next event).
+
+use super::reactor::Key;
+use super::scheduled_io::{Direction, ScheduledIo};
+use crate::loom::Arc;
+use crate::scheduler::Shared;
+use crate::task::coop;
+use mio::event::Source;
+use mio::Interest;
+use std::io;
+use std::task::{Context, Poll};
+
+pub(crate) const NO_RUNTIME_IO: &str = "a socket was created outside a runtime: sockets register \
+with the current runtime's reactor, so create them inside a task, inside `Runtime::block_on`, or \
+after `Handle::enter()`";
+
+/// A registered mio source. Dropping it deregisters the source, then
+/// closes it.
+pub(crate) struct PollEvented<E: Source> {
+    /// `None` only during `drop`.
+    io: Option<E>,
+    key: Key,
+    sched: Arc<ScheduledIo>,
+    shared: Arc<Shared>,
+}
+
+impl<E: Source> PollEvented<E> {
+    /// Registers `io` with the current runtime's reactor for reads and
+    /// writes.
+    ///
+    /// # Errors
+    ///
+    /// The operating system's, or an error if the runtime shut down.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, with [`NO_RUNTIME_IO`].
+    #[track_caller]
+    pub(crate) fn new(io: E) -> io::Result<Self> {
+        let shared = crate::runtime::context::with_current(|h| h.map(|h| h.shared.clone()));
+        match shared {
+            Some(shared) => Self::new_with(shared, io),
+            None => panic!("{NO_RUNTIME_IO}"),
+        }
+    }
+
+    pub(crate) fn new_with(shared: Arc<Shared>, mut io: E) -> io::Result<Self> {
+        let (key, sched) = shared
+            .io
+            .register(&mut io, Interest::READABLE | Interest::WRITABLE)?;
+        Ok(PollEvented {
+            io: Some(io),
+            key,
+            sched,
+            shared,
+        })
+    }
+
+    /// The mio source.
+    pub(crate) fn get_ref(&self) -> &E {
+        self.io.as_ref().expect("PollEvented used after drop")
+    }
+
+    /// Runs the non-blocking `op` once the source is ready in `dir`,
+    /// retrying on `WouldBlock`, as a future: any number of tasks may wait
+    /// at once (each has its own waker entry, removed when the future is
+    /// dropped).
+    pub(crate) async fn async_io<R>(
+        &self,
+        dir: Direction,
+        mut op: impl FnMut(&E) -> io::Result<R>,
+    ) -> io::Result<R> {
+        std::future::poll_fn(|cx| match coop::poll_proceed(cx) {
+            Some(()) => Poll::Ready(()),
+            None => Poll::Pending,
+        })
+        .await;
+        loop {
+            let event = self.sched.readiness(dir).await?;
+            match op(self.get_ref()) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.sched.clear_readiness(event);
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// A stream's read or write of up to `len` bytes, for `poll_read` /
+    /// `poll_write` style callers (one waiter per direction): runs `op`
+    /// once the source is ready in `dir`, retrying on `WouldBlock`. A short
+    /// transfer (`0 < n < len`) also clears the readiness: the
+    /// kernel's buffer was drained (or filled), so the next call would
+    /// only get `WouldBlock`; this saves that syscall (Tokio does the
+    /// same). An event that came in meanwhile has a newer tick and is kept.
+    fn poll_stream(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        len: usize,
+        mut op: impl FnMut(&E) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        if coop::poll_proceed(cx).is_none() {
+            return Poll::Pending;
+        }
+        loop {
+            let event = match self.sched.poll_ready(cx, dir) {
+                Poll::Ready(Ok(event)) => event,
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => return Poll::Pending,
+            };
+            match op(self.get_ref()) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.sched.clear_readiness(event);
+                }
+                Ok(n) if n > 0 && n < len => {
+                    self.sched.clear_readiness(event);
+                    return Poll::Ready(Ok(n));
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// Reads into `buf` (a stream's `poll_read`).
+    pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>
+    where
+        for<'a> &'a E: io::Read,
+    {
+        let len = buf.len();
+        self.poll_stream(cx, Direction::Read, len, |mut io| {
+            io::Read::read(&mut io, buf)
+        })
+    }
+
+    /// Writes from `buf` (a stream's `poll_write`).
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>
+    where
+        for<'a> &'a E: io::Write,
+    {
+        self.poll_stream(cx, Direction::Write, buf.len(), |mut io| {
+            io::Write::write(&mut io, buf)
+        })
+    }
+
+    /// Writes from `bufs` (a stream's `poll_write_vectored`).
+    pub(crate) fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>>
+    where
+        for<'a> &'a E: io::Write,
+    {
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.poll_stream(cx, Direction::Write, len, |mut io| {
+            io::Write::write_vectored(&mut io, bufs)
+        })
+    }
+
+    /// Waits until the source is writable and `check` says the
+    /// connection is established (a non-blocking `connect`): `check`
+    /// returns `WouldBlock` while it is still in progress.
+    pub(crate) async fn wait_connected(
+        &self,
+        check: impl FnMut(&E) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.async_io(Direction::Write, check).await
+    }
+}
+
+impl<E: Source> Drop for PollEvented<E> {
+    fn drop(&mut self) {
+        if let Some(mut io) = self.io.take() {
+            self.shared.io.deregister(self.key, &mut io);
+        }
+    }
+}
+
+impl<E: Source + std::fmt::Debug> std::fmt::Debug for PollEvented<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PollEvented").field(&self.io).finish()
+    }
+}
