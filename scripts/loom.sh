@@ -17,11 +17,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 target_dir=target/loom
-rustflags="--cfg loom"
+rustflags="--cfg runtime_loom"
 if [[ "${1:-}" == "--debug-assertions" ]]; then
     shift
     target_dir=target/loom-debug
-    rustflags="--cfg loom -C debug-assertions=on"
+    rustflags="--cfg runtime_loom -C debug-assertions=on"
 fi
 filter="${1:-loom}"
 preemptions="${LOOM_MAX_PREEMPTIONS:-2}"
