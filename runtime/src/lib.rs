@@ -164,3 +164,12 @@ where
         None => panic!("runtime::spawn_blocking: {}", runtime::NO_RUNTIME),
     }
 }
+
+/// Internals exposed for the project's own benchmark tools; not a stable
+/// API.
+#[doc(hidden)]
+pub mod __private {
+    /// `size_of` of the untyped task header every task starts with (the
+    /// memory benchmark reports it).
+    pub const TASK_HEADER_SIZE: usize = std::mem::size_of::<crate::task::raw::Header>();
+}

@@ -563,8 +563,8 @@ fn markdown(o: &Options, rows: &[Row], memory: Option<&[Value]>, svg_name: &str)
             }
             let _ = writeln!(
                 w,
-                "\nNone of the three exposes its task header size (this runtime's is in the \
-                 crate-private `runtime::task::raw`); the heap column bounds it."
+                "\nTokio and async-executor do not expose their task header size; the heap \
+                 column bounds it."
             );
         }
         _ => {
