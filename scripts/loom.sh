@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the loom models of the runtime (runtime/src/**/loom_*.rs): the task
-# state machine, the parker, and the idle/searching protocol.
+# state machine, the parker, the idle/searching protocol, and the LIFO slot
+# and steal path.
 #
 #   scripts/loom.sh                          all models, LOOM_MAX_PREEMPTIONS=2
 #   scripts/loom.sh loom_state               only tests whose name matches

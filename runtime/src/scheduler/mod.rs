@@ -11,6 +11,8 @@ pub(crate) mod idle;
 #[cfg(all(test, runtime_loom))]
 mod loom_idle;
 #[cfg(all(test, runtime_loom))]
+mod loom_lifo;
+#[cfg(all(test, runtime_loom))]
 mod loom_park;
 pub(crate) mod park;
 pub(crate) mod queue;

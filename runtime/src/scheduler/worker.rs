@@ -30,7 +30,7 @@ const IO_CHECK_INTERVAL: u32 = 61;
 /// At most this many tasks run in a row from the LIFO slot; then the slot's
 /// task goes to the back of the queue, so two tasks waking each other cannot
 /// starve the rest of the queue.
-const MAX_LIFO_POLLS_PER_TICK: usize = 3;
+pub(super) const MAX_LIFO_POLLS_PER_TICK: usize = 3;
 
 /// The most tasks taken from the injector at once. A worker takes its fair
 /// share, `queued / workers + 1`, up to this.
