@@ -7,7 +7,7 @@
 //!   about to park that gets it waits in `mio::Poll::poll` (with the next
 //!   timer deadline as the timeout, see `scheduler::worker::park`); the
 //!   others park on their condition variable. A busy worker takes it every
-//!   `IO_CHECK_INTERVAL` ticks for a poll with a zero timeout.
+//!   `MAINTENANCE_INTERVAL` ticks for a poll with a zero timeout.
 //! * **Tokens.** A resource's token is its slot in `resources` plus the
 //!   slot's generation, so an event that was read from the kernel just
 //!   before its resource was deregistered finds a newer generation and is

@@ -12,20 +12,15 @@ use crossbeam_utils::CachePadded;
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
-/// Every this many ticks the injector is checked before the local queue, so
-/// a worker whose own queue never empties still takes outside work (Tokio
-/// uses 61 as well).
-const GLOBAL_QUEUE_INTERVAL: u32 = 61;
-
-/// Every this many ticks a worker fires the timers that are due, so timers
-/// fire even when no worker ever parks. Between timers the check is one
-/// relaxed atomic load (`time::driver`).
-const TIMER_CHECK_INTERVAL: u32 = 61;
-
-/// Every this many ticks a worker polls the I/O reactor without waiting
-/// (unless another worker is waiting in it), so sockets are served even
-/// when no worker ever parks (Tokio's `event_interval` is 61 too).
-const IO_CHECK_INTERVAL: u32 = 61;
+/// Every this many ticks (LIFO polls count) a worker does its maintenance:
+/// it takes from the injector before its own queue, so outside work is
+/// served even when the local queue never empties; it flushes its yielded
+/// tasks; it fires the timers that are due (one relaxed atomic load when
+/// none is registered, `time::driver`); and it polls the I/O reactor
+/// without waiting (unless another worker waits in it). So all three are
+/// served even when no worker ever parks. Tokio uses 61 for the same
+/// checks.
+const MAINTENANCE_INTERVAL: u32 = 61;
 
 /// At most this many tasks run in a row from the LIFO slot; then the slot's
 /// task goes to the back of the queue, so two tasks waking each other cannot
@@ -116,12 +111,12 @@ impl Context {
 
         while !self.shared.is_stopped() {
             self.tick.set(self.tick.get().wrapping_add(1));
-            if self.tick.get() % TIMER_CHECK_INTERVAL == 0 {
+            if self.is_maintenance_tick() {
                 self.shared.time.process_if_due();
-            }
-            if self.tick.get() % IO_CHECK_INTERVAL == 0 && self.shared.io.poll_now() {
-                // A worker went to sleep while we held the poller.
-                self.shared.hand_off_poller();
+                if self.shared.io.poll_now() {
+                    // A worker went to sleep while we held the poller.
+                    self.shared.hand_off_poller();
+                }
             }
             if let Some(task) = self.next_task() {
                 self.run_task(task);
@@ -154,8 +149,12 @@ impl Context {
         while self.local.pop().is_some() {}
     }
 
+    fn is_maintenance_tick(&self) -> bool {
+        self.tick.get() % MAINTENANCE_INTERVAL == 0
+    }
+
     fn next_task(&self) -> Option<Notified> {
-        if self.tick.get() % GLOBAL_QUEUE_INTERVAL == 0 {
+        if self.is_maintenance_tick() {
             // Yielded tasks must not wait forever behind a busy queue either.
             self.flush_yielded();
             if let Some(task) = self.steal_injector() {

@@ -59,10 +59,10 @@ where
     // the future clones it if it needs to keep it.
     let waker = unsafe { waker::borrowed(ptr) };
     let mut cx = Context::from_waker(&waker);
-    let result = {
+    let (result, dropped) = {
         let _scope = PollScope::enter(header, deliver);
         let _budget = coop::Budget::reset();
-        catch_unwind(AssertUnwindSafe(|| {
+        let result = catch_unwind(AssertUnwindSafe(|| {
             cell.stage.with_mut(|stage| {
                 // SAFETY: RUNNING gives us exclusive access to the stage,
                 // and the cell is pinned in its heap block until dealloc.
@@ -74,14 +74,18 @@ where
                     _ => unreachable!("a task was polled after completion"),
                 }
             })
-        }))
+        }));
+        // A finished future is dropped while its task's scope is still set
+        // (no second scope entry on the hot path).
+        let dropped = matches!(result, Ok(Poll::Ready(_))).then(|| drop_stage(cell));
+        (result, dropped)
     };
 
     match result {
         Ok(Poll::Ready(value)) => {
             // SAFETY: still RUNNING.
             let consumed = header.cancel.with(|c| unsafe { (*c).consumed });
-            let output = if let Err(panic) = drop_future(cell) {
+            let output = if let Some(Err(panic)) = dropped {
                 drop_value(value);
                 Err(panic)
             } else if consumed {
@@ -130,6 +134,11 @@ fn drop_value<T>(value: T) {
 /// a destructor becomes the task's error.
 fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> Result<(), Repr> {
     let _scope = PollScope::enter(&cell.header, false);
+    drop_stage(cell)
+}
+
+/// `drop_future` for a caller that already set the task's poll scope.
+fn drop_stage<F: Future, S>(cell: &Cell<F, S>) -> Result<(), Repr> {
     catch_unwind(AssertUnwindSafe(|| {
         cell.stage.with_mut(|stage| {
             // SAFETY: the caller holds RUNNING.

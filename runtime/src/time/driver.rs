@@ -9,7 +9,7 @@
 //!
 //! * A worker that runs out of tasks fires what is due before it parks
 //!   (`process_if_due`), and so does every worker every
-//!   `TIMER_CHECK_INTERVAL` ticks of its loop, so timers fire even on a
+//!   `MAINTENANCE_INTERVAL` ticks of its loop, so timers fire even on a
 //!   runtime whose workers never park. Between timers this costs one
 //!   relaxed atomic load (`next_wake`); no lock.
 //! * A parking worker calls [`Driver::before_park`]. If a timer is due it
