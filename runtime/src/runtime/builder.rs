@@ -12,6 +12,26 @@ use crate::Handle;
 use std::io;
 use std::time::Duration;
 
+/// The most worker threads a runtime takes ([`Builder::worker_threads`],
+/// `RUNTIME_WORKER_THREADS`); more is an error from [`Builder::build`].
+const MAX_WORKER_THREADS: usize = 32_768;
+
+/// The most threads the blocking pool takes
+/// ([`Builder::max_blocking_threads`]); more is an error from
+/// [`Builder::build`].
+const MAX_BLOCKING_THREADS: usize = 32_768;
+
+/// Declared first in a worker thread, so dropped last: after the thread
+/// left its runtime context, it reports its exit (the last worker to exit
+/// may finish the shutdown, see `Shared::worker_exited`).
+struct WorkerExit(Arc<Shared>);
+
+impl Drop for WorkerExit {
+    fn drop(&mut self) {
+        self.0.worker_exited();
+    }
+}
+
 /// The environment variable that overrides the default number of worker
 /// threads (an explicit [`Builder::worker_threads`] still wins).
 pub const WORKER_THREADS_ENV: &str = "RUNTIME_WORKER_THREADS";
@@ -66,8 +86,9 @@ impl Builder {
         }
     }
 
-    /// Sets the number of worker threads that run tasks. Zero is rejected
-    /// by [`build`](Builder::build).
+    /// Sets the number of worker threads that run tasks: from 1 to 32,768.
+    /// Anything else is rejected by [`build`](Builder::build) with an
+    /// [`io::ErrorKind::InvalidInput`] error naming the range.
     pub fn worker_threads(&mut self, n: usize) -> &mut Self {
         self.worker_threads = Some(n);
         self
@@ -75,7 +96,9 @@ impl Builder {
 
     /// Sets the most threads the blocking pool (for
     /// [`spawn_blocking`](crate::spawn_blocking)) may run at once; further
-    /// closures wait in a queue. Default 512. Zero is rejected by `build`.
+    /// closures wait in a queue. Default 512; from 1 to 32,768, anything
+    /// else is rejected by [`build`](Builder::build) with an
+    /// [`io::ErrorKind::InvalidInput`] error naming the range.
     pub fn max_blocking_threads(&mut self, n: usize) -> &mut Self {
         self.max_blocking_threads = n;
         self
@@ -202,14 +225,16 @@ impl Builder {
                          set it to a positive integer or unset it"
                     ))
                 })?,
-                Err(_) => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                Err(_) => std::thread::available_parallelism()
+                    .map_or(1, |n| n.get())
+                    .min(MAX_WORKER_THREADS),
             },
         };
-        if n == 0 {
-            return Err(invalid(
-                "a runtime needs at least one worker thread: worker_threads must be 1 or more"
-                    .to_owned(),
-            ));
+        if n == 0 || n > MAX_WORKER_THREADS {
+            return Err(invalid(format!(
+                "{n} worker threads requested (through worker_threads or {WORKER_THREADS_ENV}); \
+                 a runtime takes from 1 to {MAX_WORKER_THREADS} worker threads"
+            )));
         }
         Ok(n)
     }
@@ -219,16 +244,17 @@ impl Builder {
     /// # Errors
     ///
     /// An [`io::ErrorKind::InvalidInput`] error for an invalid configuration
-    /// (zero worker threads, zero blocking threads, an unparsable
+    /// (worker or blocking threads outside 1 to 32,768, an unparsable
     /// `RUNTIME_WORKER_THREADS`), or the operating system's error if a
     /// thread cannot be started.
     pub fn build(&mut self) -> io::Result<Runtime> {
         let workers = self.resolve_worker_threads()?;
-        if self.max_blocking_threads == 0 {
-            return Err(invalid(
-                "max_blocking_threads must be at least 1, or spawn_blocking could never run"
-                    .to_owned(),
-            ));
+        if self.max_blocking_threads == 0 || self.max_blocking_threads > MAX_BLOCKING_THREADS {
+            return Err(invalid(format!(
+                "max_blocking_threads({}): the blocking pool takes from 1 to \
+                 {MAX_BLOCKING_THREADS} threads (at least 1, or spawn_blocking could never run)",
+                self.max_blocking_threads
+            )));
         }
 
         let reactor = Reactor::new()?;
@@ -265,7 +291,13 @@ impl Builder {
             }
             let shared = shared.clone();
             let handle = handle.clone();
+            // Counted before the thread starts, uncounted as it exits (even
+            // by a panic): a shutdown that does not join the workers knows
+            // when the last one is gone.
+            shared.worker_starting();
+            let exit_shared = shared.clone();
             let spawned = builder.spawn(move || {
+                let _exit = WorkerExit(exit_shared);
                 let _entered =
                     super::context::enter_runtime("a new worker thread is never inside a runtime");
                 let _current = super::context::set_current(&handle);
@@ -274,7 +306,10 @@ impl Builder {
             match spawned {
                 Ok(thread) => runtime.workers.push(thread),
                 // Dropping `runtime` stops and joins the workers started.
-                Err(err) => return Err(err),
+                Err(err) => {
+                    runtime.handle.shared.worker_exited();
+                    return Err(err);
+                }
             }
         }
         Ok(runtime)

@@ -71,6 +71,22 @@ impl Runtime {
         &self.handle
     }
 
+    /// Makes this runtime the current one on this thread until the guard is
+    /// dropped; see [`Handle::enter`] (guards must be dropped in the reverse
+    /// order of their creation).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new().unwrap();
+    /// let _guard = rt.enter();
+    /// let task = runtime::spawn(async { 1 }); // no `block_on` needed to spawn
+    /// assert_eq!(rt.block_on(task).unwrap(), 1);
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        self.handle.enter()
+    }
+
     /// Spawns a task; see [`spawn`](crate::spawn).
     #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
@@ -116,13 +132,26 @@ impl Runtime {
         self.handle.block_on(future)
     }
 
-    /// Shuts down, giving cancelled tasks up to `timeout` to finish.
+    /// Shuts down, giving cancelled tasks up to `timeout` to finish, and
+    /// returns within about `timeout`.
     ///
     /// Every task is cancelled. Tasks inside
     /// [`catch_cancel`](crate::task::catch_cancel) receive the cancellation
     /// and run their cleanup; once all tasks have finished, or `timeout` has
     /// passed, the workers stop and what is left is dropped without being
     /// polled again. Blocking closures already running are not waited for.
+    ///
+    /// A worker thread still blocked at the deadline (a task calling
+    /// `std::thread::sleep` or a blocking system call) is left behind, as in
+    /// Tokio: this call returns anyway, and the thread exits when it gets
+    /// control back, completing the task it was running (as cancelled,
+    /// unless that poll finished it) and anything queued behind it.
+    ///
+    /// # Panics
+    ///
+    /// Called from one of this runtime's own tasks, it cannot wait for
+    /// itself: it panics with advice, after starting the shutdown as
+    /// [`shutdown_background`](Runtime::shutdown_background) does.
     ///
     /// # Examples
     ///
@@ -133,47 +162,109 @@ impl Runtime {
     /// rt.shutdown_timeout(Duration::from_secs(1));
     /// assert!(task.is_finished());
     /// ```
+    #[track_caller]
     pub fn shutdown_timeout(mut self, timeout: Duration) {
-        self.shutdown(timeout);
+        self.shutdown(Mode::Timeout(timeout));
     }
 
-    fn shutdown(&mut self, grace: Duration) {
-        let shared = &self.handle.shared;
+    /// Starts shutting down and returns at once, without waiting for the
+    /// worker threads (Tokio's `shutdown_background`).
+    ///
+    /// Every task is cancelled without a grace period: the workers stop
+    /// after the poll they are in, and the last of them to exit drops every
+    /// remaining task's future and completes it as cancelled, so `JoinHandle`s
+    /// resolve soon after. Use it where blocking is not allowed, for example
+    /// to drop a runtime from inside an async context.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// rt.shutdown_background();
+    /// // The task is completed by the exiting workers, shortly.
+    /// let err = futures::executor::block_on(task).unwrap_err();
+    /// assert!(err.is_cancelled());
+    /// // Later spawns resolve as cancelled at once.
+    /// assert!(futures::executor::block_on(handle.spawn(async {})).unwrap_err().is_cancelled());
+    /// ```
+    pub fn shutdown_background(mut self) {
+        self.shutdown(Mode::Background);
+    }
+
+    #[track_caller]
+    fn shutdown(&mut self, mode: Mode) {
+        let shared = self.handle.shared.clone();
         if shared.begin_shutdown() {
             return;
         }
-        if worker_of(shared) {
-            panic!(
-                "a runtime was dropped or shut down from one of its own worker threads, \
-                 which would have to wait for itself; drop it outside the runtime \
-                 (for example from `main`, or move it into `spawn_blocking`)"
-            );
-        }
-        if !grace.is_zero() {
-            shared.owned.for_each(|task| task.cancel());
-            shared.owned.wait_empty(Instant::now().checked_add(grace));
+        // Joining our own thread would wait forever: such a shutdown goes on
+        // without us (the last worker to exit finishes it), and the caller
+        // is told with a panic.
+        let on_own_worker = worker_of(&shared);
+        let deadline = match mode {
+            Mode::Timeout(timeout) => Some(Instant::now().checked_add(timeout)),
+            Mode::Drop | Mode::Background => None,
+        };
+        if let (Mode::Timeout(timeout), false) = (mode, on_own_worker) {
+            if !timeout.is_zero() {
+                shared.owned.for_each(|task| task.cancel());
+                shared.owned.wait_empty(deadline.flatten());
+            }
         }
         shared.stop();
-        for worker in self.workers.drain(..) {
-            // A worker only panics through a bug in the runtime itself;
-            // shutdown carries on either way.
-            let _ = worker.join();
+        if on_own_worker || matches!(mode, Mode::Background) {
+            self.workers.clear();
+            shared.finish_shutdown_later();
+            if on_own_worker {
+                panic!(
+                    "a runtime was dropped or shut down from one of its own worker threads, \
+                     which would have to wait for itself. The shutdown goes on in the \
+                     background; to wait for it, drop the runtime outside the runtime (for \
+                     example from `main`, or move it into `spawn_blocking`), or call \
+                     `Runtime::shutdown_background()` to not wait"
+                );
+            }
+            return;
         }
-        shared.blocking.shutdown();
-        // Whatever did not finish in time is completed as cancelled now,
-        // its future dropped here without another poll.
-        while let Some(task) = shared.owned.pop() {
-            task.shutdown();
+        // Workers that are not blocked exit within microseconds of `stop`:
+        // a short floor keeps a grace period spent to its end from leaving
+        // them behind for nothing.
+        let workers_deadline = deadline
+            .flatten()
+            .map(|d| d.max(Instant::now() + WORKER_EXIT_FLOOR));
+        if shared.wait_workers_exited(workers_deadline) {
+            for worker in self.workers.drain(..) {
+                // A worker only panics through a bug in the runtime itself;
+                // shutdown carries on either way.
+                let _ = worker.join();
+            }
+        } else {
+            // Past the deadline: the blocked workers are left behind; the
+            // last of them to exit runs `finish_shutdown` again for what
+            // it still held.
+            self.workers.clear();
+            shared.finish_shutdown_later();
         }
-        // Timers outlive the workers no longer: whatever is still
-        // registered (only sleeps held outside the tasks, which were all
-        // dropped above) is woken, and polling it panics with a message.
-        shared.time.shutdown();
-        // Sockets too: their waiters are woken and every later operation
-        // fails with an error instead of waiting for a reactor that is gone.
-        shared.io.shutdown();
-        shared.drain();
+        shared.finish_shutdown();
     }
+}
+
+/// How long `shutdown_timeout` waits for the workers to exit after telling
+/// them to stop, at least, even when its grace period is spent.
+const WORKER_EXIT_FLOOR: Duration = Duration::from_millis(20);
+
+/// How a runtime shuts down.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// `drop`: no grace period, wait for the workers.
+    Drop,
+    /// `shutdown_timeout`: a grace period, and the workers waited for,
+    /// both until the deadline.
+    Timeout(Duration),
+    /// `shutdown_background`: no grace period, no waiting.
+    Background,
 }
 
 /// True if this thread is one of `shared`'s workers.
@@ -185,6 +276,6 @@ fn worker_of(shared: &crate::loom::Arc<crate::scheduler::Shared>) -> bool {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        self.shutdown(Duration::ZERO);
+        self.shutdown(Mode::Drop);
     }
 }

@@ -20,7 +20,7 @@ pub(crate) mod worker;
 
 use crate::blocking::BlockingPool;
 use crate::io::reactor::Reactor;
-use crate::loom::{fence, Arc, AtomicBool, Ordering};
+use crate::loom::{fence, Arc, AtomicBool, Condvar, Mutex, Ordering};
 use crate::metrics::Metrics;
 use crate::task::list::OwnedTasks;
 use crate::task::raw::{Header, Notified, Schedule};
@@ -58,6 +58,19 @@ pub(crate) struct Shared {
     /// Set once shutdown has completed every task: a queue entry pushed
     /// after that must be dropped by whoever pushed it (see `push_remote`).
     drained: AtomicBool,
+    /// Worker threads that have not exited, and who finishes the shutdown.
+    exits: Mutex<Exits>,
+    /// Notified each time a worker thread exits.
+    exited: Condvar,
+}
+
+/// The worker threads' exits, for a shutdown that may not wait for them.
+struct Exits {
+    /// Worker threads started and not yet exited.
+    live: usize,
+    /// Set when whoever shut the runtime down did not (or could not) wait
+    /// for every worker: the last worker to exit finishes the shutdown.
+    last_finishes: bool,
 }
 
 impl Shared {
@@ -80,7 +93,85 @@ impl Shared {
             shutting_down: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
             drained: AtomicBool::new(false),
+            exits: Mutex::new(Exits {
+                live: 0,
+                last_finishes: false,
+            }),
+            exited: Condvar::new(),
         }
+    }
+
+    /// A worker thread is about to start.
+    pub(crate) fn worker_starting(&self) {
+        self.exits.lock().live += 1;
+    }
+
+    /// A worker thread has left its loop (or failed to start): the last
+    /// one finishes a shutdown nobody waits for (see `finish_shutdown_later`).
+    pub(crate) fn worker_exited(self: &Arc<Self>) {
+        let finish = {
+            let mut exits = self.exits.lock();
+            exits.live -= 1;
+            self.exited.notify_all();
+            exits.live == 0 && exits.last_finishes
+        };
+        if finish {
+            self.finish_shutdown();
+        }
+    }
+
+    /// Waits until every worker thread has exited, or `deadline` passes
+    /// (`None`: no deadline). Returns true if they all exited.
+    pub(crate) fn wait_workers_exited(&self, deadline: Option<std::time::Instant>) -> bool {
+        let mut exits = self.exits.lock();
+        while exits.live > 0 {
+            match deadline {
+                None => self.exited.wait(&mut exits),
+                Some(deadline) => {
+                    if self.exited.wait_until(&mut exits, deadline).timed_out() {
+                        return exits.live == 0;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// The shutdown's initiator does not wait (any longer) for the workers:
+    /// the last one to exit calls `finish_shutdown`, or this call does if
+    /// none is left.
+    pub(crate) fn finish_shutdown_later(self: &Arc<Self>) {
+        let none_left = {
+            let mut exits = self.exits.lock();
+            exits.last_finishes = true;
+            exits.live == 0
+        };
+        if none_left {
+            self.finish_shutdown();
+        }
+    }
+
+    /// The end of a shutdown, once the workers were told to stop: the
+    /// drivers shut down first (a timer or socket awaited from a task's
+    /// destructor below then fails with a message instead of waiting for
+    /// workers that are gone), then every task still listed is completed as
+    /// cancelled and its future dropped, with this runtime current (so a
+    /// spawn from a destructor finds the runtime and resolves as
+    /// cancelled). Idempotent, and safe to run on two threads at once: a
+    /// worker left behind by `shutdown_timeout` runs it again when it
+    /// exits.
+    pub(crate) fn finish_shutdown(self: &Arc<Self>) {
+        let handle = crate::Handle::from_shared(self.clone());
+        let _current = crate::runtime::context::set_current(&handle);
+        self.blocking.shutdown();
+        // Timers and sockets: their waiters are woken; a timer polled later
+        // panics with a message, a socket operation fails with an error.
+        self.time.shutdown();
+        self.io.shutdown();
+        while let Some(task) = self.owned.pop() {
+            task.shutdown();
+        }
+        self.drain();
     }
 
     /// Replaces the default metrics (counters only) with ones built for
@@ -235,7 +326,9 @@ impl Shared {
     fn drain_injector(&self) {
         loop {
             match self.injector.steal() {
-                queue::Steal::Success(task) => drop(task),
+                // Completes the task if nobody did (a task re-queued by a
+                // poll that outlived the shutdown), else drops a reference.
+                queue::Steal::Success(task) => task.shutdown(),
                 queue::Steal::Empty => break,
                 queue::Steal::Retry => {}
             }

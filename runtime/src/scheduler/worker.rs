@@ -142,11 +142,22 @@ impl Context {
             self.shared.time.process_if_due();
         }
         self.counters().parked(epoch);
-        // Leftover queue entries only hold references: the runtime completes
-        // every task through its task list.
-        drop(self.lifo.take());
-        self.yielded.borrow_mut().clear();
-        while self.local.pop().is_some() {}
+        // Leftover queue entries: the runtime completes every listed task
+        // through its task list, so most only hold a reference. A task whose
+        // poll outlived the shutdown (a worker blocked past
+        // `shutdown_timeout`) was taken off the list already and re-queued
+        // here by that poll: shutting each entry down completes such a task
+        // as cancelled, and only drops a reference otherwise.
+        if let Some(task) = self.lifo.take() {
+            task.shutdown();
+        }
+        let yielded = std::mem::take(&mut *self.yielded.borrow_mut());
+        for task in yielded {
+            task.shutdown();
+        }
+        while let Some(task) = self.local.pop() {
+            task.shutdown();
+        }
     }
 
     fn is_maintenance_tick(&self) -> bool {

@@ -205,11 +205,20 @@ impl State {
 
     /// Claims exclusive access to a task that is neither running nor
     /// complete, to complete it without polling (forced shutdown). Returns
-    /// false if it is running or complete.
+    /// false if it is running or complete. A running task is marked
+    /// CANCELLED and SCHEDULED instead, so that a poll outliving the
+    /// shutdown (a worker blocked past `shutdown_timeout`) re-queues it
+    /// rather than leaving it idle and unlisted: the worker's exit then
+    /// completes it (`worker::Context::run`).
+    #[must_use = "true means the caller must complete the task"]
     pub(crate) fn transition_to_shutdown(&self) -> bool {
         self.fetch_update(|mut s| {
-            if s.is_running() || s.is_complete() {
+            if s.is_complete() {
                 return (None, false);
+            }
+            if s.is_running() {
+                s.0 |= CANCELLED | SCHEDULED;
+                return (Some(s), false);
             }
             s.0 |= RUNNING | CANCELLED;
             (Some(s), true)

@@ -62,9 +62,11 @@ const WAKE_BATCH: usize = 32;
 /// never overflows.
 const MAX_TICK: u64 = u64::MAX >> 8;
 
-pub(crate) const SHUT_DOWN: &str = "a timer was polled after its runtime shut down; timers are \
-driven by their runtime's workers, so keep the `Runtime` alive (do not drop it or call \
-`shutdown_timeout`) while its timers are awaited";
+pub(crate) const SHUT_DOWN: &str = "a timer was polled after its runtime shut down, or while it \
+shuts down (for example in a destructor of a task's future, which the shutdown runs after the \
+workers stopped); timers are driven by their runtime's workers, so keep the `Runtime` alive (do \
+not drop it or call `shutdown_timeout`) while its timers are awaited, and do not wait for a \
+timer in a destructor";
 
 /// The timer state of one runtime.
 pub(crate) struct Driver {
@@ -290,6 +292,11 @@ impl Driver {
             waker.wake();
         }
         new_key
+    }
+
+    /// True if the registered sleep `key` has fired (`Sleep::is_elapsed`).
+    pub(crate) fn is_fired(&self, key: Key) -> bool {
+        self.inner.lock().wheel.is_fired(key)
     }
 
     /// Releases a sleep's registration (its `Drop`): the entry is unlinked
