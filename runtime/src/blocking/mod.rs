@@ -10,7 +10,7 @@ use crate::loom::{Arc, Condvar, Mutex};
 use crate::runtime::context;
 use crate::scheduler::Shared;
 use crate::task::raw::{Header, Notified, Schedule};
-use crate::task::{self, JoinHandle};
+use crate::task::{self, coop, JoinHandle};
 use crate::Handle;
 use std::collections::VecDeque;
 use std::future::Future;
@@ -84,7 +84,9 @@ impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
             .0
             .take()
             .expect("blocking task polled after completion");
-        Poll::Ready(f())
+        // The closure may block on runtime futures with any executor: they
+        // must not run out of a budget that only a task's poll refills.
+        Poll::Ready(coop::unconstrained(f))
     }
 }
 

@@ -41,8 +41,11 @@ thread_local! {
 pub(crate) fn block_on<F: Future>(handle: &Handle, future: F) -> F::Output {
     let _entered = context::enter_runtime(BLOCK_ON_INSIDE_RUNTIME);
     let _current = context::set_current(handle);
+    // `block_on` is outside any task, even inside a blocking closure (which
+    // is one): `task::is_cancelled`, `task::id` and the like describe it.
+    let _outside = crate::task::OutsideTask::enter();
     let mut future = pin!(future);
-    PARKER.with(|(parker, waker)| {
+    let mut drive = |(parker, waker): &(Parker, Waker)| {
         // With a pausable clock, this thread counts as busy while it polls
         // or has been woken, so the clock does not jump meanwhile.
         let activity = BlockOnActivity::new(&handle.shared, parker.unparker());
@@ -61,5 +64,16 @@ pub(crate) fn block_on<F: Future>(handle: &Handle, future: F) -> F::Output {
                 None => parker.park(),
             }
         }
-    })
+    };
+    // In a thread-local destructor that runs after `PARKER`'s, a parker of
+    // its own.
+    let mut run = Some(&mut drive);
+    match PARKER.try_with(|parts| (run.take().expect("runs once"))(parts)) {
+        Ok(out) => out,
+        Err(_) => {
+            let parker = Parker::new();
+            let waker = Waker::from(Arc::new(ThreadWaker(parker.unparker())));
+            (run.take().expect("not run yet"))(&(parker, waker))
+        }
+    }
 }

@@ -1,41 +1,90 @@
 //! Which runtime this thread belongs to, and whether it may block.
+//!
+//! Every thread-local here is a `Cell` of plain data with a `const`
+//! initializer and no destructor, so it stays readable for the whole life
+//! of the thread, thread-local destructors included: code that runs in one
+//! after the runtime's other thread-locals are gone gets the "outside a
+//! runtime" answer instead of an abort. The current handle itself is owned
+//! by the guard that made it current; the thread-local only points to it.
 
 use crate::Handle;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::marker::PhantomData;
+use std::ptr;
 
 thread_local! {
-    /// The runtime `spawn` uses on this thread.
-    static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
+    /// The runtime `spawn` uses on this thread: points into the innermost
+    /// live `SetCurrentGuard` (null: none).
+    static CURRENT: Cell<*const Handle> = const { Cell::new(ptr::null()) };
+    /// Live `SetCurrentGuard`s on this thread: their nesting depth.
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
     /// True on worker threads and inside `block_on`: blocking here would
     /// stall a runtime, so `block_on` refuses.
     static ENTERED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Restores the previous current handle on drop.
+const OUT_OF_ORDER: &str = "`EnterGuard`s dropped out of order: the guards returned by \
+`Handle::enter()` must be dropped in the reverse order of their creation (the innermost \
+first), or a later spawn would land on the wrong runtime. Keep each guard in a scope \
+(`{ let _guard = handle.enter(); ... }`) instead of dropping guards by hand";
+
+/// Makes a handle current; restores the previous one on drop.
 pub(crate) struct SetCurrentGuard {
-    prev: Option<Handle>,
+    /// The current handle while this guard lives; boxed so that its
+    /// address, which `CURRENT` holds, does not move with the guard.
+    /// `None` only once leaked (see `drop`).
+    handle: Option<Box<Handle>>,
+    /// What `CURRENT` held before.
+    prev: *const Handle,
+    /// `DEPTH` once this guard was made: it must be the innermost one
+    /// again when it is dropped.
+    depth: usize,
     _not_send: PhantomData<*const ()>,
 }
 
 pub(crate) fn set_current(handle: &Handle) -> SetCurrentGuard {
-    let prev = CURRENT.with(|c| c.borrow_mut().replace(handle.clone()));
+    let handle = Box::new(handle.clone());
+    let prev = CURRENT.with(|c| c.replace(&*handle));
+    let depth = DEPTH.with(|d| {
+        d.set(d.get() + 1);
+        d.get()
+    });
     SetCurrentGuard {
+        handle: Some(handle),
         prev,
+        depth,
         _not_send: PhantomData,
     }
 }
 
 impl Drop for SetCurrentGuard {
     fn drop(&mut self) {
-        let prev = self.prev.take();
-        CURRENT.with(|c| *c.borrow_mut() = prev);
+        if DEPTH.with(Cell::get) != self.depth {
+            // An outer guard dropped before an inner one. `CURRENT` or an
+            // inner guard's `prev` may still point to our handle: leak it
+            // so those pointers stay valid, and say what went wrong.
+            if let Some(handle) = self.handle.take() {
+                Box::leak(handle);
+            }
+            if !std::thread::panicking() {
+                panic!("{OUT_OF_ORDER}");
+            }
+            return;
+        }
+        DEPTH.with(|d| d.set(self.depth - 1));
+        CURRENT.with(|c| c.set(self.prev));
     }
 }
 
 /// Runs `f` with the current handle, if any.
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
-    CURRENT.with(|c| f(c.borrow().as_ref()))
+    let current = CURRENT.with(Cell::get);
+    // SAFETY: a non-null `CURRENT` points to the boxed handle of the
+    // innermost live `SetCurrentGuard` on this thread (guards restore it in
+    // nesting order, and one dropped out of order leaks its box instead of
+    // freeing it), so it outlives this call; only shared references to it
+    // are ever made.
+    f(unsafe { current.as_ref() })
 }
 
 /// Marks this thread as running a runtime (a worker, or `block_on`).

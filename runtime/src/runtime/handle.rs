@@ -212,6 +212,12 @@ impl Handle {
     /// dropped, so [`spawn`](crate::spawn) works on a thread the runtime
     /// does not own.
     ///
+    /// # Panics
+    ///
+    /// Guards nest: dropping one while a guard made after it is still live
+    /// (`let a = h1.enter(); let b = h2.enter(); drop(a);`) panics, as in
+    /// Tokio, instead of leaving the wrong runtime current.
+    ///
     /// # Examples
     ///
     /// ```

@@ -154,22 +154,33 @@ std::thread_local! {
 /// # });
 /// ```
 pub fn name() -> Option<Arc<str>> {
-    NAME.with(|n| n.borrow().clone())
+    NAME.try_with(|n| n.borrow().clone()).ok().flatten()
 }
 
 /// Sets the thread's current name while it lives; restores the previous one.
-struct NameScope(Option<Arc<str>>);
+pub(super) struct NameScope(Option<Arc<str>>);
 
 impl NameScope {
     fn enter(name: &Arc<str>) -> NameScope {
-        NameScope(NAME.with(|n| n.replace(Some(name.clone()))))
+        NameScope::set(Some(name.clone()))
+    }
+
+    /// No name while it lives (`block_on` is not a task).
+    pub(super) fn clear() -> NameScope {
+        NameScope::set(None)
+    }
+
+    fn set(name: Option<Arc<str>>) -> NameScope {
+        // `try_with`: in a thread-local destructor after `NAME`'s, there is
+        // no name to set or restore.
+        NameScope(NAME.try_with(|n| n.replace(name)).ok().flatten())
     }
 }
 
 impl Drop for NameScope {
     fn drop(&mut self) {
         let prev = self.0.take();
-        NAME.with(|n| *n.borrow_mut() = prev);
+        let _ = NAME.try_with(|n| *n.borrow_mut() = prev);
     }
 }
 

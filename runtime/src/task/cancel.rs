@@ -49,7 +49,10 @@ crate::loom::thread_local! {
 pub(super) struct PollScope(Option<Scope>);
 
 impl PollScope {
-    /// The caller must hold the task's RUNNING bit while the scope lives.
+    /// The caller must hold the task's RUNNING bit while the scope lives,
+    /// or own the output of a COMPLETE task (which nobody polls any more)
+    /// while it drops it: either way no other thread touches the task's
+    /// poll-only fields.
     pub(super) fn enter(header: &Header, deliver: bool) -> PollScope {
         let scope = Scope {
             header: NonNull::from(header),
@@ -61,6 +64,22 @@ impl PollScope {
 }
 
 impl Drop for PollScope {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(self.0));
+    }
+}
+
+/// Clears this thread's task scope while it lives: `block_on` nested in a
+/// blocking closure (which runs as a task) is outside any task.
+pub(super) struct NoScope(Option<Scope>);
+
+impl NoScope {
+    pub(super) fn enter() -> NoScope {
+        NoScope(CURRENT.with(|c| c.replace(None)))
+    }
+}
+
+impl Drop for NoScope {
     fn drop(&mut self) {
         CURRENT.with(|c| c.set(self.0));
     }
@@ -241,7 +260,10 @@ impl<F: Future> CatchCancel<F> {
 
     /// Takes the cancellation: mark it consumed, drop the inner future.
     fn consume(self: Pin<&mut Self>, scope: Scope) -> Poll<Result<F::Output, Cancelled>> {
-        scope.frames(|f| f.consumed = true);
+        scope.frames(|f| {
+            f.consumed = true;
+            f.delivered = true;
+        });
         update(|s| s.deliver = false);
         self.finish();
         Poll::Ready(Err(Cancelled::new()))
@@ -454,7 +476,10 @@ impl GroupFrame {
                 return Ok(out);
             }
         }
-        scope.frames(|f| f.consumed = true);
+        scope.frames(|f| {
+            f.consumed = true;
+            f.delivered = true;
+        });
         update(|s| s.deliver = false);
         self.took = Some(scope.id());
         Err(Cancelled::new())

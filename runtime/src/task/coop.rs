@@ -34,6 +34,17 @@ impl Drop for Budget {
     }
 }
 
+/// Runs `f` unbudgeted, restoring the budget afterwards. For code that is
+/// not part of a task's own poll chain although a task poll is on the
+/// stack: a blocking closure (which may drive runtime futures with another
+/// executor, whose polls nothing would ever refill), and non-blocking
+/// `try_*` calls, which must report what is ready however much of the
+/// budget the caller spent.
+pub(crate) fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
+    let _restore = Budget(CURRENT.with(|c| c.replace(None)));
+    f()
+}
+
 /// Spends one unit. `None` means the budget is exhausted: the task has been
 /// woken and the caller must return `Pending`.
 pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Option<()> {

@@ -117,9 +117,14 @@ impl<T> JoinSet<T> {
 
     /// The result of a task that has already finished, without waiting;
     /// `None` if none has (or the set is empty).
+    ///
+    /// It never runs out of the cooperative budget: `while let Some(r) =
+    /// set.try_join_next()` reaps every finished task.
     pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
         let mut cx = Context::from_waker(Waker::noop());
-        match self.poll_join_next(&mut cx) {
+        // Not budgeted: a reaping loop sees every finished task, however
+        // many operations the calling task has done in this poll.
+        match super::coop::unconstrained(|| self.poll_join_next(&mut cx)) {
             Poll::Ready(out) => out,
             Poll::Pending => None,
         }

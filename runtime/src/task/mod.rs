@@ -193,6 +193,23 @@ pub fn try_id() -> Option<Id> {
     cancel::current_id()
 }
 
+/// While it lives, this thread polls no task (`block_on`, even nested in a
+/// blocking closure): `is_cancelled`, `try_id` and `name` answer as outside
+/// a task, and no `catch_cancel` frame registers.
+pub(crate) struct OutsideTask {
+    _scope: cancel::NoScope,
+    _name: builder::NameScope,
+}
+
+impl OutsideTask {
+    pub(crate) fn enter() -> OutsideTask {
+        OutsideTask {
+            _scope: cancel::NoScope::enter(),
+            _name: builder::NameScope::clear(),
+        }
+    }
+}
+
 /// Allocates a task for `future` and returns its first run-queue entry and
 /// its `JoinHandle`. The caller must first offer the task to the task list
 /// (`OwnedTasks::insert`) and then schedule the entry.

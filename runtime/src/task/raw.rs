@@ -58,7 +58,12 @@ pub(crate) struct Links {
 #[derive(Default)]
 pub(crate) struct CancelFrames {
     /// A `catch_cancel` received the cancellation: never deliver again.
+    /// (A task group's frame clears it when it re-arms the cancellation.)
     pub(crate) consumed: bool,
+    /// A frame (`catch_cancel` or a task group) received the cancellation
+    /// at least once; never cleared. The task then reports cancelled when
+    /// it finishes, whatever its future returns (one rule for both).
+    pub(crate) delivered: bool,
     /// Live `catch_cancel` frames registered in this task.
     pub(crate) catch_live: u16,
     /// Live `shield` frames registered in this task.
