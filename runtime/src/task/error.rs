@@ -102,6 +102,7 @@ impl JoinError {
     ///
     /// Panics if the task was cancelled rather than panicked; use
     /// [`try_into_panic`](JoinError::try_into_panic) to check instead.
+    #[track_caller]
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
         self.try_into_panic().expect(
             "JoinError::into_panic called on a cancelled task's error; check is_panic() first",

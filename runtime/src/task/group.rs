@@ -62,11 +62,12 @@ use std::task::{Context, Poll};
 ///   *re-arms* the cancellation: the parent's next await delivers it again,
 ///   to an enclosing `catch_cancel` or ending the task. So a cancelled
 ///   parent never ends while its children still run. (asyncio's
-///   `TaskGroup.__aexit__` re-raises `CancelledError` the same way.) A
-///   parent that ignores the error and finishes without awaiting anything
-///   more has swallowed the cancellation, as an asyncio task that catches
-///   `CancelledError` and returns does: its result is its value. Propagate
-///   the error (`?`) instead.
+///   `TaskGroup.__aexit__` re-raises `CancelledError` the same way.)
+///   **One rule for the result**, the same as for
+///   [`catch_cancel`](super::catch_cancel): a task whose cancellation was
+///   received (here by the group) reports cancelled through its
+///   `JoinHandle` when it finishes, whatever it returns, even if it
+///   ignores the error and returns a value without awaiting anything more.
 /// * **Scope future dropped** before it completes (it lost a `select`, a
 ///   `timeout` expired, the parent was dropped during runtime shutdown): a
 ///   destructor cannot wait, so the children are cancelled but *not*

@@ -63,7 +63,13 @@ where
         let _scope = PollScope::enter(header, deliver);
         let _budget = coop::Budget::reset();
         let result = catch_unwind(AssertUnwindSafe(|| {
-            cell.stage.with_mut(|stage| {
+            // A panicking future is dropped during the unwind, so its
+            // destructors see `std::thread::panicking()` (guards that tell
+            // a failure from a normal exit rely on it), as in Tokio. A
+            // destructor that panics too then aborts the process, as any
+            // panic during an unwind does.
+            let drop_on_unwind = DropOnUnwind(cell);
+            let poll = cell.stage.with_mut(|stage| {
                 // SAFETY: RUNNING gives us exclusive access to the stage,
                 // and the cell is pinned in its heap block until dealloc.
                 let stage = unsafe { &mut *stage };
@@ -73,7 +79,9 @@ where
                     Stage::Running(fut) => unsafe { Pin::new_unchecked(fut) }.poll(&mut cx),
                     _ => unreachable!("a task was polled after completion"),
                 }
-            })
+            });
+            std::mem::forget(drop_on_unwind);
+            poll
         }));
         // A finished future is dropped while its task's scope is still set
         // (no second scope entry on the hot path).
@@ -84,13 +92,14 @@ where
     match result {
         Ok(Poll::Ready(value)) => {
             // SAFETY: still RUNNING.
-            let consumed = header.cancel.with(|c| unsafe { (*c).consumed });
+            let delivered = header.cancel.with(|c| unsafe { (*c).delivered });
             let output = if let Some(Err(panic)) = dropped {
                 drop_value(value);
                 Err(panic)
-            } else if consumed {
-                // The task caught its cancellation and finished its cleanup;
-                // the handle still reports it cancelled (rule 6).
+            } else if delivered {
+                // The task received its cancellation (in `catch_cancel` or
+                // a task group) and finished its cleanup; the handle still
+                // reports it cancelled (rule 6), whatever it returned.
                 drop_value(value);
                 Err(Repr::Cancelled)
             } else {
@@ -124,10 +133,37 @@ where
     }
 }
 
+/// Drops the future in place if the poll unwinds (forgotten otherwise).
+/// The caller holds RUNNING and the task's poll scope.
+struct DropOnUnwind<'a, F: Future, S>(&'a Cell<F, S>);
+
+impl<F: Future, S> Drop for DropOnUnwind<'_, F, S> {
+    fn drop(&mut self) {
+        self.0.stage.with_mut(|stage| {
+            // SAFETY: the poll that held the stage has unwound, and the
+            // caller still holds RUNNING: exclusive access.
+            unsafe { *stage = Stage::Consumed };
+        });
+    }
+}
+
 /// Drops a task's output value, swallowing a panic from its destructor:
 /// nobody could observe it.
 fn drop_value<T>(value: T) {
     let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
+}
+
+/// Drops a completed task's output, with the task's id current (its
+/// destructor may call `task::id()`, as the future's may).
+fn drop_output<F: Future, S>(cell: &Cell<F, S>) {
+    // The task is COMPLETE and the caller owns its output: nobody polls
+    // it any more, so the scope's poll-only fields are the caller's.
+    let _scope = PollScope::enter(&cell.header, false);
+    cell.stage.with_mut(|stage| {
+        // SAFETY: the caller owns the output (see each call site).
+        let old = unsafe { std::mem::replace(&mut *stage, Stage::Consumed) };
+        drop_value(old);
+    });
 }
 
 /// Drops the future (the task's destructors are its cleanup). A panic from
@@ -175,13 +211,9 @@ where
 
     let prev = header.state.transition_to_complete();
     if !prev.is_join_interested() {
-        // Detached: nobody will read the output, so it is ours to drop.
-        cell.stage.with_mut(|stage| {
-            // SAFETY: COMPLETE without JOIN_INTEREST: nobody else touches the
-            // stage any more.
-            let old = unsafe { std::mem::replace(&mut *stage, Stage::Consumed) };
-            drop_value(old);
-        });
+        // Detached: nobody will read the output, so it is ours to drop
+        // (COMPLETE without JOIN_INTEREST: nobody else touches the stage).
+        drop_output(cell);
     } else if prev.is_join_waker_set() {
         header.join_waker.with(|w| {
             // SAFETY: JOIN_WAKER is set and COMPLETE now too, so the handle
@@ -282,11 +314,8 @@ pub(super) unsafe fn drop_join_handle<F: Future, S>(ptr: NonNull<Header>) {
     let cell = unsafe { cell::<F, S>(ptr) };
     let todo = cell.header.state.drop_join_handle();
     if todo.drop_output {
-        cell.stage.with_mut(|stage| {
-            // SAFETY: COMPLETE and we were the joiner: the output is ours.
-            let old = unsafe { std::mem::replace(&mut *stage, Stage::Consumed) };
-            drop_value(old);
-        });
+        // COMPLETE and we were the joiner: the output is ours.
+        drop_output(cell);
     }
     if todo.drop_waker {
         // SAFETY: JOIN_WAKER is clear, so the slot is ours.

@@ -179,6 +179,7 @@ impl<T: 'static> LocalKey<T> {
     ///
     /// Panics if called from inside [`with`](LocalKey::with) on the same
     /// key (the value is borrowed); read the value, then set the new one.
+    #[track_caller]
     pub fn sync_scope<F, R>(&'static self, value: T, f: F) -> R
     where
         F: FnOnce() -> R,

@@ -170,9 +170,34 @@ impl Sleep {
         self.deadline
     }
 
-    /// True once the runtime's clock has reached the deadline.
+    /// True once the timer has fired: the sleep completed, or the runtime's
+    /// clock reached the deadline of a registered (polled) sleep. A sleep
+    /// never polled is not elapsed yet, even with its deadline in the past
+    /// (as in Tokio): awaiting it completes it at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::time::{sleep, Duration};
+    ///
+    /// #[runtime::main]
+    /// async fn main() {
+    ///     let mut timer = sleep(Duration::ZERO);
+    ///     assert!(!timer.is_elapsed()); // not polled yet
+    ///     (&mut timer).await;
+    ///     assert!(timer.is_elapsed());
+    /// }
+    /// ```
     pub fn is_elapsed(&self) -> bool {
-        matches!(self.state, State::Elapsed) || self.shared.time.now() >= self.deadline
+        match self.state {
+            State::Elapsed => true,
+            State::Unregistered => false,
+            // Fired in the wheel, not yet seen by a poll. (An entry also
+            // fires early when its deadline was reset; the clock tells.)
+            State::Registered(key) => {
+                self.shared.time.is_fired(key) && self.shared.time.now() >= self.deadline
+            }
+        }
     }
 
     /// Moves the deadline to `deadline` (earlier or later), whether or not
