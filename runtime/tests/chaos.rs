@@ -5,8 +5,10 @@
 //! Each seed draws waves of tasks (`chaos/program.rs`) and a controller,
 //! running in `block_on`, spawns them and, in a random interleaving,
 //! cancels them (at a known point, or racing whatever they do), detaches or
-//! awaits them. The seed ends by shutting the runtime down (dropped, or
-//! `shutdown_timeout`) with the abandoned tasks still live. Checked:
+//! awaits them. The seed ends by shutting the runtime down with the
+//! abandoned tasks still live: dropped, `shutdown_timeout`, or dropped from
+//! inside itself (in one of its tasks, in a destructor on one of its
+//! workers, in a blocking closure). Checked:
 //!
 //! * every task and child future is dropped exactly once (before its handle
 //!   resolves), and every catch frame's inner future too;
@@ -34,7 +36,7 @@ use program::{
 };
 use runtime::task::{yield_now, JoinError, JoinHandle};
 use runtime::time::{sleep, Duration};
-use runtime::Builder;
+use runtime::{Builder, Runtime};
 use std::collections::BTreeMap;
 use std::sync::{mpsc, Arc, Mutex, Once};
 use std::time::Instant;
@@ -60,7 +62,7 @@ fn quiet_intended_panics() {
                 .map(String::as_str)
                 .or_else(|| payload.downcast_ref::<&str>().copied())
                 .unwrap_or("");
-            if !text.starts_with("chaos: intended panic") {
+            if !text.starts_with("chaos: intended panic") && !text.starts_with(OWN_WORKER_PANIC) {
                 default(info);
             }
         }));
@@ -105,8 +107,87 @@ fn waker_thread(rx: mpsc::Receiver<oneshot::Sender<()>>, seed: u64) {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Shutdown {
+    /// `drop(rt)` from the controller's thread.
     Drop,
+    /// `shutdown_timeout` from the controller's thread.
     Graceful,
+    /// Dropped inside one of its own tasks (which panics with advice).
+    InTask,
+    /// Dropped by a destructor that runs on one of its workers: the
+    /// future of a task that completes owns the runtime.
+    InDestructor,
+    /// Dropped inside a blocking closure.
+    InBlocking,
+}
+
+/// How the runtime's panic starts when it is dropped on its own worker.
+const OWN_WORKER_PANIC: &str = "a runtime was dropped or shut down from one of its own worker";
+
+/// Drops `rt` from inside itself (`how`), and returns once every task
+/// and child of the seed has been dropped (the shutdown then goes on
+/// without the caller: the last worker to exit finishes it). Returns the
+/// violations seen.
+fn drop_from_inside(rt: Runtime, how: Shutdown, ctx: &SeedCtx, logs: &[Arc<Log>]) -> Vec<String> {
+    struct DropsRuntime(Arc<Mutex<Option<Runtime>>>);
+    impl Drop for DropsRuntime {
+        fn drop(&mut self) {
+            let rt = self.0.lock().unwrap().take();
+            drop(rt);
+        }
+    }
+    let handle = rt.handle().clone();
+    let slot = DropsRuntime(Arc::new(Mutex::new(Some(rt))));
+    let dropper = match how {
+        Shutdown::InTask => handle.spawn(async move {
+            let rt = slot.0.lock().unwrap().take();
+            drop(rt);
+        }),
+        Shutdown::InDestructor => handle.spawn(async move {
+            // Dropped with the future, once it has completed.
+            let _slot = &slot;
+        }),
+        Shutdown::InBlocking => handle.spawn_blocking(move || drop(slot)),
+        Shutdown::Drop | Shutdown::Graceful => unreachable!("not from inside"),
+    };
+    let mut violations = Vec::new();
+    match (how, futures::executor::block_on(dropper)) {
+        (Shutdown::InBlocking, Ok(())) => {}
+        (Shutdown::InTask | Shutdown::InDestructor, Err(err)) if err.is_panic() => {
+            let text = panic_text_of(err.into_panic());
+            if !text.starts_with(OWN_WORKER_PANIC) {
+                violations.push(format!(
+                    "dropping the runtime {how:?} panicked with: {text}"
+                ));
+            }
+        }
+        (_, other) => violations.push(format!("dropping the runtime {how:?} gave {other:?}")),
+    }
+    let deadline = Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let children = ctx.children.lock().unwrap();
+        let left = logs.iter().filter(|l| l.drops.get() == 0).count()
+            + children.iter().filter(|c| c.1.drops.get() == 0).count();
+        drop(children);
+        if left == 0 {
+            break;
+        }
+        if Instant::now() > deadline {
+            violations.push(format!(
+                "{left} futures never dropped after a {how:?} shutdown"
+            ));
+            break;
+        }
+        std::thread::yield_now();
+    }
+    violations
+}
+
+fn panic_text_of(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
 }
 
 enum Op {
@@ -170,7 +251,7 @@ fn check_task(
         "is_cancelled() was false during the cleanup",
     );
     let abandoned = spec.cancel == Cancel::Abandon;
-    let dropped_at_shutdown = abandoned && shutdown == Shutdown::Drop;
+    let dropped_at_shutdown = abandoned && shutdown != Shutdown::Graceful;
     if !dropped_at_shutdown {
         expect(
             log.shield_entered.get() == log.shield_done.get(),
@@ -323,7 +404,12 @@ fn run_seed(
     let shutdown = if rng.chance(40) {
         Shutdown::Graceful
     } else {
-        Shutdown::Drop
+        match rng.below(5) {
+            0 => Shutdown::InTask,
+            1 => Shutdown::InDestructor,
+            2 => Shutdown::InBlocking,
+            _ => Shutdown::Drop,
+        }
     };
     let rt = Builder::new()
         .worker_threads(workers)
@@ -421,11 +507,21 @@ fn run_seed(
         }
         tasks
     });
-    match shutdown {
-        Shutdown::Drop => drop(rt),
-        Shutdown::Graceful => rt.shutdown_timeout(std::time::Duration::from_secs(10)),
-    }
-    let mut violations = std::mem::take(&mut *ctx.violations.lock().unwrap());
+    let mut violations = match shutdown {
+        Shutdown::Drop => {
+            drop(rt);
+            Vec::new()
+        }
+        Shutdown::Graceful => {
+            rt.shutdown_timeout(std::time::Duration::from_secs(10));
+            Vec::new()
+        }
+        Shutdown::InTask | Shutdown::InDestructor | Shutdown::InBlocking => {
+            let logs: Vec<Arc<Log>> = kept.iter().map(|t| t.rt.log.clone()).collect();
+            drop_from_inside(rt, shutdown, &ctx, &logs)
+        }
+    };
+    violations.extend(std::mem::take(&mut *ctx.violations.lock().unwrap()));
     for mut t in kept {
         // Awaited tasks were checked when their handle resolved; look again
         // at their drop count only (a second drop would show now).
@@ -458,6 +554,12 @@ fn run_seed(
     waker.join().expect("the waker thread panicked");
     for (k, v) in std::mem::take(&mut *ctx.stats.lock().unwrap()) {
         *stats.lock().unwrap().entry(k).or_default() += v;
+    }
+    // After a shutdown from inside, the last futures may still be
+    // releasing their references on a worker thread.
+    let deadline = Instant::now() + std::time::Duration::from_secs(20);
+    while Arc::strong_count(&ctx) != 1 && Instant::now() < deadline {
+        std::thread::yield_now();
     }
     if Arc::strong_count(&ctx) != 1 {
         violations.push(format!(
