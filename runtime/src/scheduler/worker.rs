@@ -112,17 +112,19 @@ impl Context {
         while !self.shared.is_stopped() {
             self.tick.set(self.tick.get().wrapping_add(1));
             if self.is_maintenance_tick() {
-                self.shared.time.process_if_due();
-                if self.shared.io.poll_now() {
-                    // A worker went to sleep while we held the poller.
-                    self.shared.hand_off_poller();
-                }
+                self.poll_drivers_now();
             }
             if let Some(task) = self.next_task() {
                 self.run_task(task);
                 continue;
             }
-            if self.flush_yielded() {
+            if self.has_yielded() {
+                // Tasks that yielded run again only after the drivers had a
+                // non-blocking look: due timers and ready sockets wake their
+                // tasks first (as in Tokio), so a task spinning on
+                // `yield_now` cannot delay I/O until the maintenance tick.
+                self.poll_drivers_now();
+                self.flush_yielded();
                 continue;
             }
             if let Some(task) = self.steal_work() {
@@ -158,6 +160,21 @@ impl Context {
         while let Some(task) = self.local.pop() {
             task.shutdown();
         }
+    }
+
+    /// Fires the due timers and polls the I/O reactor without waiting
+    /// (unless another worker waits in it); the tasks they wake land in
+    /// this worker's queue.
+    fn poll_drivers_now(&self) {
+        self.shared.time.process_if_due();
+        if self.shared.io.poll_now() {
+            // A worker went to sleep while we held the poller.
+            self.shared.hand_off_poller();
+        }
+    }
+
+    fn has_yielded(&self) -> bool {
+        !self.yielded.borrow().is_empty()
     }
 
     fn is_maintenance_tick(&self) -> bool {
