@@ -559,7 +559,7 @@ fn run_seed(
     // releasing their references on a worker thread.
     let deadline = Instant::now() + std::time::Duration::from_secs(20);
     while Arc::strong_count(&ctx) != 1 && Instant::now() < deadline {
-        std::thread::yield_now();
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
     if Arc::strong_count(&ctx) != 1 {
         violations.push(format!(

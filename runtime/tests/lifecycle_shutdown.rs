@@ -311,3 +311,99 @@ fn shutdown_background_returns_at_once() {
         support::wait_until("the workers exited", || threads_named(NAME) == 0);
     });
 }
+
+/// `shutdown_background` is the way to end a runtime from inside one of its
+/// own tasks: it does not panic there, and the runtime still ends.
+#[test]
+fn shutdown_background_inside_its_own_task_does_not_panic() {
+    watchdog("shutdown_background_inside", || {
+        const NAME: &str = "lc-bg-inside";
+        let rt = named_runtime(2, NAME);
+        let handle = rt.handle().clone();
+        let drops = Counter::new();
+        let idle = handle.spawn(pending_with(drops.guard()));
+        let slot = Arc::new(Mutex::new(Some(rt)));
+        let task = handle.spawn(async move {
+            let rt = slot.lock().unwrap().take().unwrap();
+            rt.shutdown_background();
+            "returned"
+        });
+        assert_eq!(futures::executor::block_on(task).unwrap(), "returned");
+        assert!(futures::executor::block_on(idle)
+            .unwrap_err()
+            .is_cancelled());
+        assert_eq!(drops.get(), 1);
+        support::wait_until("the workers exited", || threads_named(NAME) == 0);
+    });
+}
+
+/// A task that owns its runtime and panics drops the runtime during the
+/// unwind: that must not be a second panic (which would abort the
+/// process), and the runtime still ends.
+#[test]
+fn a_panicking_task_that_owns_its_runtime_does_not_abort() {
+    watchdog("panicking_owner", || {
+        const NAME: &str = "lc-panic-owner";
+        let rt = named_runtime(1, NAME);
+        let handle = rt.handle().clone();
+        let drops = Counter::new();
+        let idle = handle.spawn(pending_with(drops.guard()));
+        let task = handle.spawn(async move {
+            let _rt = rt;
+            runtime::task::yield_now().await;
+            panic!("the owner fails");
+        });
+        assert!(futures::executor::block_on(task).unwrap_err().is_panic());
+        assert!(futures::executor::block_on(idle)
+            .unwrap_err()
+            .is_cancelled());
+        assert_eq!(drops.get(), 1);
+        support::wait_until("the worker exited", || threads_named(NAME) == 0);
+    });
+}
+
+/// A task still queued on a worker when the shutdown begins is dropped
+/// after the drivers shut down too (not by the exiting worker while they
+/// still run): its destructor's wait on a timer fails instead of hanging.
+#[test]
+fn a_queued_task_waiting_on_a_timer_in_its_destructor_does_not_hang_the_drop() {
+    watchdog("queued_destructor_timer", || {
+        struct WaitsInDrop(mpsc::Sender<bool>);
+        impl Drop for WaitsInDrop {
+            fn drop(&mut self) {
+                let slept = std::panic::catch_unwind(|| {
+                    futures::executor::block_on(runtime::time::sleep(Duration::from_millis(50)))
+                });
+                let _ = self.0.send(slept.is_ok());
+            }
+        }
+        let rt = support::runtime(1);
+        let (outcome_tx, outcome_rx) = mpsc::channel();
+        let (b_tx, b_rx) = futures_channel::oneshot::channel::<()>();
+        let (c_tx, c_rx) = futures_channel::oneshot::channel::<()>();
+        let guard = WaitsInDrop(outcome_tx);
+        // B and C wait; A wakes B then C (C takes the LIFO slot, B goes to
+        // the worker's queue), then blocks the worker while we drop.
+        drop(rt.spawn(async move {
+            let _guard = guard;
+            let _ = b_rx.await;
+            std::future::pending::<()>().await;
+        }));
+        drop(rt.spawn(async move {
+            let _ = c_rx.await;
+        }));
+        let (blocking_tx, blocking_rx) = mpsc::channel();
+        drop(rt.spawn(async move {
+            b_tx.send(()).unwrap();
+            c_tx.send(()).unwrap();
+            blocking_tx.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(300));
+        }));
+        blocking_rx.recv().unwrap();
+        drop(rt);
+        let slept = outcome_rx
+            .recv_timeout(support::WAIT)
+            .expect("the destructor never finished");
+        assert!(!slept, "the timer cannot be driven any more; it must fail");
+    });
+}

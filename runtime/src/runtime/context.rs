@@ -18,6 +18,10 @@ thread_local! {
     static CURRENT: Cell<*const Handle> = const { Cell::new(ptr::null()) };
     /// Live `SetCurrentGuard`s on this thread: their nesting depth.
     static DEPTH: Cell<usize> = const { Cell::new(0) };
+    /// `with_current` calls in progress on this thread: while one lends out
+    /// the current handle, a guard dropped meanwhile (by user code that
+    /// runs inside, e.g. a destructor) must not free it.
+    static LENT: Cell<usize> = const { Cell::new(0) };
     /// True on worker threads and inside `block_on`: blocking here would
     /// stall a runtime, so `block_on` refuses.
     static ENTERED: Cell<bool> = const { Cell::new(false) };
@@ -73,16 +77,36 @@ impl Drop for SetCurrentGuard {
         }
         DEPTH.with(|d| d.set(self.depth - 1));
         CURRENT.with(|c| c.set(self.prev));
+        if LENT.with(Cell::get) > 0 {
+            // A `with_current` up the stack may still use our handle (this
+            // guard was dropped by code it called): leak it rather than
+            // free it under that reference. Only such reentrant drops leak.
+            if let Some(handle) = self.handle.take() {
+                Box::leak(handle);
+            }
+        }
     }
 }
 
 /// Runs `f` with the current handle, if any.
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
     let current = CURRENT.with(Cell::get);
+    if current.is_null() {
+        return f(None);
+    }
+    struct Lend;
+    impl Drop for Lend {
+        fn drop(&mut self) {
+            LENT.with(|n| n.set(n.get() - 1));
+        }
+    }
+    LENT.with(|n| n.set(n.get() + 1));
+    let _lend = Lend;
     // SAFETY: a non-null `CURRENT` points to the boxed handle of the
-    // innermost live `SetCurrentGuard` on this thread (guards restore it in
-    // nesting order, and one dropped out of order leaks its box instead of
-    // freeing it), so it outlives this call; only shared references to it
+    // innermost live `SetCurrentGuard` on this thread. Guards restore it in
+    // nesting order; one dropped out of order, or dropped while `LENT` says
+    // a call like this one is in progress, leaks its box instead of freeing
+    // it. So the handle outlives this call. Only shared references to it
     // are ever made.
     f(unsafe { current.as_ref() })
 }

@@ -145,7 +145,9 @@ impl Runtime {
     /// `std::thread::sleep` or a blocking system call) is left behind, as in
     /// Tokio: this call returns anyway, and the thread exits when it gets
     /// control back, completing the task it was running (as cancelled,
-    /// unless that poll finished it) and anything queued behind it.
+    /// unless that poll finished it, or failed: the timers and sockets are
+    /// shut down by then, so a timer it polls panics) and anything queued
+    /// behind it.
     ///
     /// # Panics
     ///
@@ -168,7 +170,9 @@ impl Runtime {
     }
 
     /// Starts shutting down and returns at once, without waiting for the
-    /// worker threads (Tokio's `shutdown_background`).
+    /// worker threads (Tokio's `shutdown_background`). It works anywhere,
+    /// including inside one of this runtime's own tasks (where dropping the
+    /// runtime panics, since a drop would have to wait).
     ///
     /// Every task is cancelled without a grace period: the workers stop
     /// after the poll they are in, and the last of them to exit drops every
@@ -217,7 +221,10 @@ impl Runtime {
         if on_own_worker || matches!(mode, Mode::Background) {
             self.workers.clear();
             shared.finish_shutdown_later();
-            if on_own_worker {
+            // `shutdown_background` is the way to do it from inside; and a
+            // panic while the thread already unwinds (a panicking task that
+            // owned its runtime) would abort the process.
+            if on_own_worker && !matches!(mode, Mode::Background) && !std::thread::panicking() {
                 panic!(
                     "a runtime was dropped or shut down from one of its own worker threads, \
                      which would have to wait for itself. The shutdown goes on in the \

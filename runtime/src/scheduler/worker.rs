@@ -144,21 +144,25 @@ impl Context {
             self.shared.time.process_if_due();
         }
         self.counters().parked(epoch);
-        // Leftover queue entries: the runtime completes every listed task
-        // through its task list, so most only hold a reference. A task whose
-        // poll outlived the shutdown (a worker blocked past
-        // `shutdown_timeout`) was taken off the list already and re-queued
-        // here by that poll: shutting each entry down completes such a task
-        // as cancelled, and only drops a reference otherwise.
+        // Leftover queue entries go to the injector, which the end of the
+        // shutdown drains (`Shared::finish_shutdown`, after the drivers are
+        // shut down; a push after that drains itself). Most only hold a
+        // reference: the runtime completes every listed task through its
+        // task list. A task whose poll outlived the shutdown (a worker
+        // blocked past `shutdown_timeout`) was taken off the list already
+        // and re-queued here by that poll: the drain completes it as
+        // cancelled. Not completed here: this thread is still inside the
+        // runtime and the drivers may still run, so a destructor waiting
+        // on a timer could hang the shutdown.
         if let Some(task) = self.lifo.take() {
-            task.shutdown();
+            self.shared.push_remote(task);
         }
         let yielded = std::mem::take(&mut *self.yielded.borrow_mut());
         for task in yielded {
-            task.shutdown();
+            self.shared.push_remote(task);
         }
         while let Some(task) = self.local.pop() {
-            task.shutdown();
+            self.shared.push_remote(task);
         }
     }
 
@@ -249,6 +253,10 @@ impl Context {
         // latency), but only a few in a row. Each counts as a tick, so the
         // periodic checks keep their pace.
         for _ in 0..MAX_LIFO_POLLS_PER_TICK {
+            if self.shared.is_stopped() {
+                // Shutting down: what the poll woke is left to the exit.
+                return;
+            }
             match self.lifo.take() {
                 Some(next) => {
                     self.tick.set(self.tick.get().wrapping_add(1));
