@@ -115,9 +115,9 @@ impl BlockingPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (raw, notified, handle) =
+        let (listed, notified, handle) =
             task::new_task(BlockingTask(Some(f)), BlockingSchedule(shared.clone()));
-        shared.bind(raw, notified, |n| {
+        shared.bind(listed, notified, |n| {
             shared.metrics.count_blocking_spawn();
             shared.blocking.push(n, shared);
         });

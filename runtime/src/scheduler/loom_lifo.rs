@@ -236,7 +236,10 @@ fn make_task_with(future: Step) -> Entry {
         harness: harness.clone(),
         id,
     };
-    let (_listed, task, handle) = new_task(future, sched);
+    let (listed, task, handle) = new_task(future, sched);
+    // The model's `listed` flag stands for the task list: `release` hands
+    // this reference back when the task completes.
+    std::mem::forget(listed);
     harness.handles.lock().unwrap().push(handle);
     Entry { id, task }
 }

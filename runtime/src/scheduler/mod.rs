@@ -23,7 +23,7 @@ use crate::io::reactor::Reactor;
 use crate::loom::{fence, Arc, AtomicBool, Condvar, Mutex, Ordering};
 use crate::metrics::Metrics;
 use crate::task::list::OwnedTasks;
-use crate::task::raw::{Header, Notified, Schedule};
+use crate::task::raw::{Header, ListedTask, Notified, Schedule};
 use crate::task::{self, JoinHandle};
 use crate::time::driver::Driver as TimeDriver;
 use idle::Idle;
@@ -220,8 +220,8 @@ impl Shared {
         if self.metrics.registry.is_some() {
             return self.spawn_tracked(future, location, name);
         }
-        let (raw, notified, handle) = task::new_task(future, self.clone());
-        self.bind(raw, notified, |n| self.schedule_spawned(n));
+        let (listed, notified, handle) = task::new_task(future, self.clone());
+        self.bind(listed, notified, |n| self.schedule_spawned(n));
         handle
     }
 
@@ -240,10 +240,10 @@ impl Shared {
     {
         let registry = self.metrics.registry.as_ref().expect("tracking is on");
         let (future, info) = registry.wrap(future, location, name);
-        let (raw, notified, handle) = task::new_task(future, self.clone());
+        let (listed, notified, handle) = task::new_task(future, self.clone());
         // Registered before its first run, removed on completion (`release`).
-        registry.register(raw.header().id, info);
-        self.bind(raw, notified, |n| self.schedule_spawned(n));
+        registry.register(listed.header().id, info);
+        self.bind(listed, notified, |n| self.schedule_spawned(n));
         handle
     }
 
@@ -267,18 +267,14 @@ impl Shared {
 
     /// Lists a new task and submits its first run; after shutdown, completes
     /// it as cancelled at once instead (its handle resolves, nothing leaks).
-    pub(crate) fn bind(
-        &self,
-        raw: task::raw::RawTask,
-        notified: Notified,
-        submit: impl FnOnce(Notified),
-    ) {
-        if self.owned.insert(raw) {
-            submit(notified);
-        } else {
-            // The list refused its reference; release it ourselves.
-            raw.drop_reference();
-            notified.shutdown();
+    pub(crate) fn bind(&self, task: ListedTask, notified: Notified, submit: impl FnOnce(Notified)) {
+        match self.owned.insert(task) {
+            Ok(()) => submit(notified),
+            Err(refused) => {
+                // The list refused its reference; release it ourselves.
+                drop(refused);
+                notified.shutdown();
+            }
         }
     }
 

@@ -37,7 +37,8 @@ where
     let cancelled = match header.state.transition_to_running() {
         TransitionToRunning::Success { cancelled } => cancelled,
         TransitionToRunning::Complete => {
-            raw.drop_reference();
+            // SAFETY: the run-queue reference we were handed.
+            unsafe { raw.drop_reference() };
             return;
         }
     };
@@ -234,7 +235,7 @@ where
     let refs = if cell.scheduler.release(header) { 2 } else { 1 };
     if header.state.ref_dec(refs) {
         // SAFETY: that was the last reference.
-        unsafe { RawTask::from_raw(NonNull::from(header)) }.dealloc();
+        unsafe { RawTask::from_raw(NonNull::from(header)).dealloc() };
     }
 }
 
@@ -323,7 +324,7 @@ pub(super) unsafe fn drop_join_handle<F: Future, S>(ptr: NonNull<Header>) {
         drop(w);
     }
     // SAFETY: the handle's own reference.
-    unsafe { RawTask::from_raw(ptr) }.drop_reference();
+    unsafe { RawTask::from_raw(ptr).drop_reference() };
 }
 
 /// Forced shutdown of a task nobody is polling: drop its future without a
@@ -339,32 +340,41 @@ where
         cancel_and_complete(cell);
     } else {
         // SAFETY: the caller's reference.
-        unsafe { RawTask::from_raw(ptr) }.drop_reference();
+        unsafe { RawTask::from_raw(ptr).drop_reference() };
     }
 }
 
 /// Wakes the task from a waker (see `task::waker`).
-pub(crate) fn wake_by_val(raw: RawTask) {
+///
+/// # Safety
+/// The caller gives up one reference it owns (the waker's).
+pub(super) unsafe fn wake_by_val(raw: RawTask) {
     match raw.header().state.transition_to_notified_by_val() {
         Notify::DoNothing => {}
-        Notify::Submit => raw.schedule(),
-        Notify::Dealloc => raw.dealloc(),
+        // SAFETY: the transition made our reference the run queue's.
+        Notify::Submit => unsafe { raw.schedule() },
+        // SAFETY: the transition released our reference, the last one.
+        Notify::Dealloc => unsafe { raw.dealloc() },
     }
 }
 
-pub(crate) fn wake_by_ref(raw: RawTask) {
+/// Wakes the task keeping the caller's reference (which keeps it alive).
+pub(super) fn wake_by_ref(raw: RawTask) {
     match raw.header().state.transition_to_notified_by_ref() {
         Notify::DoNothing => {}
-        Notify::Submit => raw.schedule(),
+        // SAFETY: the transition took a new reference for the run queue.
+        Notify::Submit => unsafe { raw.schedule() },
         Notify::Dealloc => unreachable!("wake_by_ref never releases a reference"),
     }
 }
 
-/// `JoinHandle::cancel`: flag it, and queue it if it is idle.
-pub(crate) fn cancel(raw: RawTask) {
+/// `JoinHandle::cancel`: flag it, and queue it if it is idle. The caller
+/// holds a reference that keeps it alive.
+pub(super) fn cancel(raw: RawTask) {
     match raw.header().state.transition_to_cancelled() {
         Notify::DoNothing => {}
-        Notify::Submit => raw.schedule(),
+        // SAFETY: the transition took a new reference for the run queue.
+        Notify::Submit => unsafe { raw.schedule() },
         Notify::Dealloc => unreachable!("cancel never releases a reference"),
     }
 }

@@ -6,9 +6,10 @@
 //! task id, so spawns and completions on different workers rarely meet.
 //! The list owns one reference to each task in it.
 
-use super::raw::{Header, RawTask};
+use super::raw::{Header, ListedTask, RawTask};
 use crate::loom::{Condvar, Mutex};
 use crossbeam_utils::CachePadded;
+use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 use std::time::Instant;
 
@@ -53,16 +54,18 @@ impl OwnedTasks {
         &self.shards[(header.id.as_u64() & self.mask) as usize]
     }
 
-    /// Adds a new task, taking over its list reference. Returns false if the
-    /// list is closed (the runtime is shutting down); the reference then
-    /// stays with the caller.
-    pub(crate) fn insert(&self, task: RawTask) -> bool {
-        let header = task.header();
-        let mut shard = self.shard(header).lock();
+    /// Adds a new task, taking over its list reference. Hands the
+    /// reference back if the list is closed (the runtime is shutting down).
+    pub(crate) fn insert(&self, task: ListedTask) -> Result<(), ListedTask> {
+        let mut shard = self.shard(task.header()).lock();
         if shard.closed {
-            return false;
+            return Err(task);
         }
-        let ptr = task.header_ptr();
+        // The list owns the reference from here on (released by whoever
+        // takes the task off the list: `remove` or `pop`).
+        let raw = task.into_raw();
+        let header = raw.header();
+        let ptr = NonNull::from(header);
         header.links.with_mut(|links| {
             // SAFETY: the task is new (no other thread knows it yet) and we
             // hold the shard lock that guards all links in this shard.
@@ -80,7 +83,7 @@ impl OwnedTasks {
         }
         shard.head = Some(ptr);
         shard.len += 1;
-        true
+        Ok(())
     }
 
     /// Takes a completed task off the list. Returns true if it was on it;
@@ -112,15 +115,18 @@ impl OwnedTasks {
 
     /// Calls `f` on every task in the list (under its shard's lock, so `f`
     /// must not complete tasks or take list locks).
-    pub(crate) fn for_each(&self, mut f: impl FnMut(RawTask)) {
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&ListedTask)) {
         for shard in self.shards.iter() {
             let shard = shard.lock();
             let mut cur = shard.head;
             while let Some(ptr) = cur {
                 // SAFETY: in the list under its lock: alive.
                 let header = unsafe { ptr.as_ref() };
-                // SAFETY: the list's reference keeps it alive during `f`.
-                f(unsafe { RawTask::from_raw(ptr) });
+                // SAFETY: the list's reference keeps it alive during `f`; it
+                // is lent, not given (`ManuallyDrop`: not released here).
+                let task =
+                    ManuallyDrop::new(unsafe { ListedTask::from_raw(RawTask::from_raw(ptr)) });
+                f(&task);
                 // SAFETY: guarded by the shard lock we hold.
                 cur = header.links.with(|l| unsafe { (*l).next });
             }
@@ -128,7 +134,7 @@ impl OwnedTasks {
     }
 
     /// Takes one task off the list, with the list's reference.
-    pub(crate) fn pop(&self) -> Option<RawTask> {
+    pub(crate) fn pop(&self) -> Option<ListedTask> {
         for shard in self.shards.iter() {
             let mut shard = shard.lock();
             if let Some(ptr) = shard.head {
@@ -138,7 +144,7 @@ impl OwnedTasks {
                 let next = header.links.with(|l| unsafe { (*l).next });
                 unlink(&mut shard, header, None, next);
                 // SAFETY: we took over the list's reference.
-                return Some(unsafe { RawTask::from_raw(ptr) });
+                return Some(unsafe { ListedTask::from_raw(RawTask::from_raw(ptr)) });
             }
         }
         None

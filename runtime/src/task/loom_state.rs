@@ -173,7 +173,10 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let (_listed, notified, handle) = new_task(future, sched.clone());
+    let (listed, notified, handle) = new_task(future, sched.clone());
+    // The model's `listed` flag stands for the task list: `release` hands
+    // this reference back when the task completes.
+    std::mem::forget(listed);
     (notified, handle)
 }
 

@@ -91,7 +91,7 @@ pub use local::{AccessError, LocalKey, TaskLocalFuture};
 pub use yield_now::yield_now;
 
 use crate::loom::{AtomicU64, Ordering};
-use raw::{Notified, RawTask, Schedule};
+use raw::{ListedTask, Notified, RawTask, Schedule};
 use std::fmt;
 use std::future::Future;
 use std::num::NonZeroU64;
@@ -210,18 +210,27 @@ impl OutsideTask {
     }
 }
 
-/// Allocates a task for `future` and returns its first run-queue entry and
-/// its `JoinHandle`. The caller must first offer the task to the task list
-/// (`OwnedTasks::insert`) and then schedule the entry.
-pub(crate) fn new_task<F, S>(future: F, scheduler: S) -> (RawTask, Notified, JoinHandle<F::Output>)
+/// Allocates a task for `future` and returns its three references: the
+/// task list's, its first run-queue entry and its `JoinHandle`. The caller
+/// must first offer the task to the task list (`OwnedTasks::insert`) and
+/// then schedule the entry.
+pub(crate) fn new_task<F, S>(
+    future: F,
+    scheduler: S,
+) -> (ListedTask, Notified, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
     let raw = RawTask::new(future, scheduler, Id::next());
-    // SAFETY: a new task holds three references: one for the list (the
-    // returned RawTask), one for the run queue, one for the handle; and its
-    // output type is `F::Output`.
-    unsafe { (raw, Notified::from_raw(raw), JoinHandle::new(raw)) }
+    // SAFETY: a new task holds three references, one for each of the
+    // returned owners; and its output type is `F::Output`.
+    unsafe {
+        (
+            ListedTask::from_raw(raw),
+            Notified::from_raw(raw),
+            JoinHandle::new(raw),
+        )
+    }
 }

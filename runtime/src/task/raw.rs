@@ -7,6 +7,7 @@ use super::state::State;
 use super::Id;
 use crate::loom::UnsafeCell;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 use std::task::Waker;
 
@@ -134,9 +135,13 @@ where
     }
 }
 
-/// A counted pointer to a task, without knowing its types.
+/// A pointer to a task, without knowing its types. Private to `task/`: it
+/// does not say whether its holder owns a reference, so every operation
+/// that consumes one is an `unsafe fn`. Outside `task/` tasks travel as the
+/// owning types [`Notified`] (a run-queue entry), [`ListedTask`] (the task
+/// list's reference) and `JoinHandle`, whose `Drop` releases what they own.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RawTask {
+pub(super) struct RawTask {
     ptr: NonNull<Header>,
 }
 
@@ -149,7 +154,7 @@ unsafe impl Send for RawTask {}
 unsafe impl Sync for RawTask {}
 
 impl RawTask {
-    pub(crate) fn new<F, S>(future: F, scheduler: S, id: Id) -> RawTask
+    pub(super) fn new<F, S>(future: F, scheduler: S, id: Id) -> RawTask
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -162,15 +167,11 @@ impl RawTask {
 
     /// # Safety
     /// `ptr` must point to a live task header.
-    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> RawTask {
+    pub(super) unsafe fn from_raw(ptr: NonNull<Header>) -> RawTask {
         RawTask { ptr }
     }
 
-    pub(crate) fn header_ptr(self) -> NonNull<Header> {
-        self.ptr
-    }
-
-    pub(crate) fn header(&self) -> &Header {
+    pub(super) fn header(&self) -> &Header {
         // SAFETY: a RawTask is only made for a live allocation, and whoever
         // holds it holds a reference that keeps it alive.
         unsafe { self.ptr.as_ref() }
@@ -180,87 +181,149 @@ impl RawTask {
         self.header().vtable
     }
 
-    /// Polls the task, consuming the caller's run-queue reference.
-    pub(crate) fn poll(self) {
-        // SAFETY: the caller hands over a run-queue reference (a `Notified`),
-        // which is what `poll` consumes.
+    /// Polls the task.
+    ///
+    /// # Safety
+    /// The caller gives up one reference it owns: a run-queue entry.
+    pub(super) unsafe fn poll(self) {
+        // SAFETY: forwarded from the caller.
         unsafe { (self.vtable().poll)(self.ptr) }
     }
 
-    /// Hands one reference the caller owns to the scheduler.
-    pub(crate) fn schedule(self) {
-        // SAFETY: the caller owns the reference passed on.
+    /// Hands a reference to the task's scheduler (a new run-queue entry).
+    ///
+    /// # Safety
+    /// The caller gives up one reference it owns.
+    pub(super) unsafe fn schedule(self) {
+        // SAFETY: forwarded from the caller.
         unsafe { (self.vtable().schedule)(self.ptr) }
     }
 
-    pub(crate) fn dealloc(self) {
-        // SAFETY: only called once the reference count reached zero.
+    /// Frees the task.
+    ///
+    /// # Safety
+    /// The reference count has reached zero: nobody else holds the task.
+    pub(super) unsafe fn dealloc(self) {
+        // SAFETY: forwarded from the caller.
         unsafe { (self.vtable().dealloc)(self.ptr) }
     }
 
     /// # Safety
     /// `dst` must point to a `Poll<Result<T, JoinError>>` where `T` is the
     /// task's output type; the caller must be the task's `JoinHandle`.
-    pub(crate) unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
+    pub(super) unsafe fn try_read_output(self, dst: *mut (), waker: &Waker) {
         // SAFETY: forwarded from the caller.
         unsafe { (self.vtable().try_read_output)(self.ptr, dst, waker) }
     }
 
     /// # Safety
     /// Called once, by the `JoinHandle`, giving up its reference.
-    pub(crate) unsafe fn drop_join_handle(self) {
+    pub(super) unsafe fn drop_join_handle(self) {
         // SAFETY: forwarded from the caller.
         unsafe { (self.vtable().drop_join_handle)(self.ptr) }
     }
 
-    /// Completes the task as cancelled without polling it if it is idle,
-    /// consuming one reference the caller owns.
-    pub(crate) fn shutdown(self) {
-        // SAFETY: the caller owns the reference consumed.
+    /// Completes the task as cancelled without polling it if it is idle
+    /// (see `harness::shutdown`).
+    ///
+    /// # Safety
+    /// The caller gives up one reference it owns.
+    pub(super) unsafe fn shutdown(self) {
+        // SAFETY: forwarded from the caller.
         unsafe { (self.vtable().shutdown)(self.ptr) }
     }
 
-    /// Asks the task to cancel (see `JoinHandle::cancel`).
-    pub(crate) fn cancel(self) {
+    /// Asks the task to cancel (see `JoinHandle::cancel`). Takes a new
+    /// reference if it queues the task.
+    pub(super) fn cancel(self) {
         harness::cancel(self);
     }
 
     /// Releases one reference, deallocating on the last.
-    pub(crate) fn drop_reference(self) {
+    ///
+    /// # Safety
+    /// The caller gives up one reference it owns.
+    pub(super) unsafe fn drop_reference(self) {
         if self.header().state.ref_dec(1) {
-            self.dealloc();
+            // SAFETY: that was the last reference.
+            unsafe { self.dealloc() };
         }
     }
 }
 
-/// A task that must be polled; owns one reference (its run-queue entry).
+/// A task that must be polled; owns one reference (its run-queue entry),
+/// released on drop.
 pub(crate) struct Notified(RawTask);
 
 impl Notified {
     /// # Safety
     /// The caller hands over one reference it owns, for a run queue.
-    pub(crate) unsafe fn from_raw(raw: RawTask) -> Notified {
+    pub(super) unsafe fn from_raw(raw: RawTask) -> Notified {
         Notified(raw)
     }
 
     /// Polls the task.
     pub(crate) fn run(self) {
-        let raw = self.0;
-        std::mem::forget(self);
-        raw.poll();
+        let raw = ManuallyDrop::new(self).0;
+        // SAFETY: our run-queue reference goes to the poll.
+        unsafe { raw.poll() };
     }
 
-    /// Completes the task without polling, if it is not running (shutdown).
+    /// Completes the task without polling, if it is not running (shutdown);
+    /// a running task is marked to be re-queued (see
+    /// `State::transition_to_shutdown`).
     pub(crate) fn shutdown(self) {
-        let raw = self.0;
-        std::mem::forget(self);
-        raw.shutdown();
+        let raw = ManuallyDrop::new(self).0;
+        // SAFETY: our reference goes to the shutdown.
+        unsafe { raw.shutdown() };
     }
 }
 
 impl Drop for Notified {
     fn drop(&mut self) {
-        self.0.drop_reference();
+        // SAFETY: the entry's own reference.
+        unsafe { self.0.drop_reference() };
+    }
+}
+
+/// The task list's reference to a task (`OwnedTasks`): made with the task,
+/// given to the list by `insert`, taken back by `pop`. Released on drop.
+pub(crate) struct ListedTask(RawTask);
+
+impl ListedTask {
+    /// # Safety
+    /// The caller hands over the task's list reference.
+    pub(super) unsafe fn from_raw(raw: RawTask) -> ListedTask {
+        ListedTask(raw)
+    }
+
+    /// Gives the reference up to the caller (the list, as it links it).
+    pub(super) fn into_raw(self) -> RawTask {
+        ManuallyDrop::new(self).0
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        self.0.header()
+    }
+
+    /// Asks the task to cancel (see `JoinHandle::cancel`).
+    pub(crate) fn cancel(&self) {
+        self.0.cancel();
+    }
+
+    /// Completes the task as cancelled without polling it, unless it is
+    /// running or complete (see `Notified::shutdown`).
+    pub(crate) fn shutdown(self) {
+        let raw = self.into_raw();
+        // SAFETY: the list's reference goes to the shutdown.
+        unsafe { raw.shutdown() };
+    }
+}
+
+impl Drop for ListedTask {
+    fn drop(&mut self) {
+        // SAFETY: the list's reference, which we own.
+        unsafe { self.0.drop_reference() };
     }
 }
 

@@ -153,6 +153,7 @@ impl State {
     ///
     /// Pairs with `transition_to_idle` / `transition_to_complete` of the
     /// previous poller: the future's memory as they left it is visible.
+    #[must_use = "the outcome says what the caller must do next"]
     pub(crate) fn transition_to_running(&self) -> TransitionToRunning {
         self.fetch_update(|mut s| {
             debug_assert!(s.is_scheduled(), "polled a task that was not scheduled");
@@ -174,6 +175,7 @@ impl State {
     /// Running -> idle after a `Pending` poll. If the task was woken during
     /// the poll, it stays SCHEDULED and the caller re-queues it with the
     /// reference it holds; otherwise that reference is released.
+    #[must_use = "the outcome says what the caller must do next"]
     pub(crate) fn transition_to_idle(&self) -> TransitionToIdle {
         self.fetch_update(|mut s| {
             debug_assert!(s.is_running());
@@ -197,6 +199,7 @@ impl State {
     /// AcqRel: Release publishes the stored output to the `JoinHandle`'s
     /// Acquire load; Acquire sees the waker it published with
     /// `set_join_waker`.
+    #[must_use = "the outcome says what the caller must do next"]
     pub(crate) fn transition_to_complete(&self) -> Snapshot {
         let prev = Snapshot(self.val.fetch_xor(RUNNING | COMPLETE, Ordering::AcqRel));
         debug_assert!(prev.is_running() && !prev.is_complete());
@@ -226,6 +229,7 @@ impl State {
     }
 
     /// A wake consuming a waker's reference (`Waker::wake`).
+    #[must_use = "the outcome says what the caller must do next"]
     pub(crate) fn transition_to_notified_by_val(&self) -> Notify {
         self.fetch_update(|mut s| {
             if s.is_running() {
@@ -252,6 +256,7 @@ impl State {
 
     /// A wake keeping the waker's reference (`Waker::wake_by_ref`): takes a
     /// new reference only when the task must be queued.
+    #[must_use = "the outcome says what the caller must do next"]
     pub(crate) fn transition_to_notified_by_ref(&self) -> Notify {
         self.fetch_update(|mut s| {
             if s.is_complete() {
@@ -280,6 +285,7 @@ impl State {
     /// Sets CANCELLED and makes sure the task gets another poll to deliver
     /// it: queued if idle, re-queued after the current poll if running.
     /// A second call, or a call after completion, does nothing.
+    #[must_use = "the outcome says what the caller must do next"]
     pub(crate) fn transition_to_cancelled(&self) -> Notify {
         self.fetch_update(|mut s| {
             if s.is_complete() || s.is_cancelled() {
@@ -301,6 +307,7 @@ impl State {
     ///
     /// Release: pairs with the Acquire of `transition_to_complete`, so the
     /// completer reads a fully written waker.
+    #[must_use = "the outcome says what the caller must do next"]
     pub(crate) fn set_join_waker(&self) -> Result<(), Snapshot> {
         self.fetch_update(|mut s| {
             debug_assert!(s.is_join_interested() && !s.is_join_waker_set());
@@ -314,6 +321,7 @@ impl State {
 
     /// The `JoinHandle` takes the waker slot back to replace the waker.
     /// Fails if the task completed: the completer may be reading the slot.
+    #[must_use = "the outcome says what the caller must do next"]
     pub(crate) fn unset_join_waker(&self) -> Result<(), Snapshot> {
         self.fetch_update(|mut s| {
             if s.is_complete() {
@@ -330,6 +338,7 @@ impl State {
     /// The completer is done with the waker slot (after waking it). Returns
     /// the previous state: if the `JoinHandle` is gone by now, the slot is
     /// the completer's to empty.
+    #[must_use = "the outcome says what the caller must do next"]
     pub(crate) fn unset_join_waker_after_complete(&self) -> Snapshot {
         // AcqRel: Release hands the slot back to the JoinHandle (its
         // `drop_join_handle` Acquire); Acquire pairs with a concurrent
@@ -342,6 +351,7 @@ impl State {
     /// The `JoinHandle` is dropped: clears JOIN_INTEREST (and, before
     /// completion, JOIN_WAKER) and says what the dropper must clean up. The
     /// handle's reference is released separately, after that cleanup.
+    #[must_use = "the outcome says what the caller must do next"]
     pub(crate) fn drop_join_handle(&self) -> DropJoin {
         self.fetch_update(|mut s| {
             debug_assert!(s.is_join_interested());
@@ -379,6 +389,7 @@ impl State {
     }
 
     /// Releases `n` references; true if they were the last ones.
+    #[must_use = "the outcome says what the caller must do next"]
     pub(crate) fn ref_dec(&self, n: usize) -> bool {
         // AcqRel: Release orders this holder's accesses before the free;
         // Acquire makes the deallocating thread see every other holder's

@@ -37,7 +37,7 @@ unsafe fn clone(ptr: *const ()) -> RawWaker {
 
 unsafe fn wake(ptr: *const ()) {
     // SAFETY: the waker owns the reference `wake_by_val` consumes.
-    harness::wake_by_val(unsafe { task(ptr) });
+    unsafe { harness::wake_by_val(task(ptr)) };
 }
 
 unsafe fn wake_by_ref(ptr: *const ()) {
@@ -47,5 +47,5 @@ unsafe fn wake_by_ref(ptr: *const ()) {
 
 unsafe fn drop_waker(ptr: *const ()) {
     // SAFETY: the waker owns the reference released here.
-    unsafe { task(ptr) }.drop_reference();
+    unsafe { task(ptr).drop_reference() };
 }
