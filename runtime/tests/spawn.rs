@@ -389,7 +389,10 @@ fn yielded_tasks_run_after_the_io_driver_was_polled() {
         })
         .await
         .unwrap();
-        assert!(yields <= 2, "{yields} yields ran before the ready socket's task");
+        assert!(
+            yields <= 2,
+            "{yields} yields ran before the ready socket's task"
+        );
         drop(acceptor.await.unwrap());
     });
 }
