@@ -183,6 +183,36 @@ fn poll_ready_and_shared_receivers() {
     .unwrap();
 }
 
+#[test]
+fn poll_send_to_and_poll_recv_from() {
+    use runtime::io::ReadBuf;
+    use std::future::poll_fn;
+    let a_path = temp_path("poll-a.sock");
+    let b_path = temp_path("poll-b.sock");
+    block_on("uds_dgram_poll", 2, move || async move {
+        let a = UnixDatagram::bind(&a_path)?;
+        let b = UnixDatagram::bind(&b_path)?;
+        let n = poll_fn(|cx| a.poll_send_to(cx, b"poll", &b_path)).await?;
+        assert_eq!(n, 4);
+        let mut storage = [0u8; 16];
+        let mut buf = ReadBuf::new(&mut storage);
+        let from = poll_fn(|cx| b.poll_recv_from(cx, &mut buf)).await?;
+        assert_eq!(buf.filled(), b"poll");
+        assert_eq!(from.as_pathname(), Some(a_path.as_path()));
+        a.connect(&b_path)?;
+        b.connect(&a_path)?;
+        poll_fn(|cx| b.poll_send(cx, b"back")).await?;
+        let mut storage = [0u8; 16];
+        let mut buf = ReadBuf::new(&mut storage);
+        poll_fn(|cx| a.poll_recv(cx, &mut buf)).await?;
+        assert_eq!(buf.filled(), b"back");
+        std::fs::remove_file(&a_path)?;
+        std::fs::remove_file(&b_path)?;
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn abstract_names() {

@@ -3,7 +3,7 @@
 use super::{socket_addr, SocketAddr};
 use crate::io::registration::PollEvented;
 use crate::io::scheduled_io::Direction;
-use crate::io::Interest;
+use crate::io::{Interest, ReadBuf};
 use std::fmt;
 use std::io;
 use std::mem::ManuallyDrop;
@@ -11,6 +11,7 @@ use std::net::Shutdown;
 use std::os::fd::{AsRawFd, FromRawFd};
 use std::os::unix::net::UnixDatagram as StdUnixDatagram;
 use std::path::Path;
+use std::task::{Context, Poll};
 
 /// A Unix domain datagram socket, in Tokio's shape. All methods take
 /// `&self`. Addresses are socket file paths, or on Linux abstract names
@@ -215,6 +216,65 @@ impl UnixDatagram {
     /// `WouldBlock` if none is queued; the operating system's.
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.io.try_io(Interest::READABLE, |s| s.recv_from(buf))
+    }
+
+    /// Poll-style [`recv_from`](Self::recv_from) into a [`ReadBuf`]: on
+    /// `Ready(Ok(sender))`, the datagram was appended to `buf`'s filled
+    /// part. One waiter: the last task to poll is woken.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv_from`](Self::recv_from).
+    pub fn poll_recv_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<SocketAddr>> {
+        let (n, addr) = std::task::ready!(self.io.poll_io(cx, Direction::Read, |s| {
+            s.recv_from(buf.initialize_unfilled())
+        }))?;
+        buf.advance(n);
+        Poll::Ready(Ok(addr))
+    }
+
+    /// Poll-style [`recv`](Self::recv) into a [`ReadBuf`].
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](Self::recv).
+    pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let n = std::task::ready!(self
+            .io
+            .poll_io(cx, Direction::Read, |s| s.recv(buf.initialize_unfilled())))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+
+    /// Poll-style [`send_to`](Self::send_to). One waiter: the last task to
+    /// poll is woken.
+    ///
+    /// # Errors
+    ///
+    /// As [`send_to`](Self::send_to).
+    pub fn poll_send_to(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        path: impl AsRef<Path>,
+    ) -> Poll<io::Result<usize>> {
+        let addr = socket_addr(path.as_ref())?;
+        self.io.poll_io(cx, Direction::Write, |_| {
+            self.with_std(|s| s.send_to_addr(buf, &addr))
+        })
+    }
+
+    /// Poll-style [`send`](Self::send).
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_io(cx, Direction::Write, |s| s.send(buf))
     }
 
     /// The local address.
