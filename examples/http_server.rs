@@ -373,10 +373,13 @@ async fn read_head(
 ) -> io::Result<HeadRead> {
     let mut scanned: usize = 0;
     loop {
-        if bad_line_ending(&buf[..*filled], scanned.saturating_sub(1)) {
+        // Only the head is judged: what follows it (a body, a pipelined
+        // request) may contain any bytes.
+        let end = find_head_end(&buf[..*filled], scanned);
+        if bad_line_ending(&buf[..end.unwrap_or(*filled)], scanned.saturating_sub(1)) {
             return Ok(HeadRead::Refuse("400 Bad Request"));
         }
-        if let Some(end) = find_head_end(&buf[..*filled], scanned) {
+        if let Some(end) = end {
             return Ok(HeadRead::Complete(end));
         }
         scanned = *filled;

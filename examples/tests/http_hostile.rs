@@ -187,6 +187,17 @@ fn a_body_in_time_is_consumed_and_the_connection_goes_on() {
         !got.contains("404"),
         "the body was parsed as a request: {got:?}"
     );
+
+    // A body with bare LFs and CRs, in the same packet as its head: only
+    // the head's line endings are judged.
+    let mut s = connect(addr);
+    s.write_all(
+        b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n\r\na\nb\rc\nGET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let got = read_until_closed(&mut s);
+    assert!(got.starts_with("HTTP/1.1 405"), "{got:?}");
+    assert!(got.contains("HTTP/1.1 200 OK"), "{got:?}");
 }
 
 #[test]
