@@ -224,3 +224,29 @@ fn into_std_and_raw_fd() {
     })
     .unwrap();
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn multicast_v6_join_and_leave_on_loopback() {
+    block_on("udp_multicast_v6", 2, || async {
+        let s = match UdpSocket::bind("[::1]:0").await {
+            Ok(s) => s,
+            // No IPv6 loopback in this kernel or container: nothing to test.
+            Err(e) if e.kind() == io::ErrorKind::AddrNotAvailable => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let group: std::net::Ipv6Addr = "ff12::7331".parse().unwrap();
+        // SAFETY: the argument is a NUL-terminated string literal.
+        let lo = unsafe { libc::if_nametoindex(c"lo".as_ptr()) };
+        assert_ne!(lo, 0, "no loopback interface");
+        s.join_multicast_v6(&group, lo)?;
+        let err = s.join_multicast_v6(&group, lo).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EADDRINUSE), "{err}");
+        s.leave_multicast_v6(&group, lo)?;
+        assert!(s.leave_multicast_v6(&group, lo).is_err());
+        s.set_multicast_loop_v6(false)?;
+        assert!(!s.multicast_loop_v6()?);
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
