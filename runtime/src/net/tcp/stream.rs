@@ -294,7 +294,10 @@ impl TcpStream {
     }
 
     /// Splits the stream into owned halves, which two tasks can use at
-    /// once. The connection closes when both are dropped.
+    /// once. Dropping the write half shuts down the write direction (sends
+    /// FIN, as in Tokio; [`OwnedWriteHalf::forget`] opts out); the
+    /// connection closes when both are dropped;
+    /// [`OwnedReadHalf::reunite`] puts them back together.
     ///
     /// # Examples
     ///
