@@ -162,3 +162,21 @@ fn a_small_backlog_drops_a_burst() {
     })
     .unwrap();
 }
+
+#[test]
+fn from_std_stream_configures_a_connected_socket() {
+    use std::os::fd::AsRawFd;
+    block_on("tcp_socket_from_std", 2, || async {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+        let fd = std_stream.as_raw_fd();
+        let socket = TcpSocket::from_std_stream(std_stream)?;
+        assert_eq!(socket.as_raw_fd(), fd);
+        socket.set_nodelay(true)?;
+        assert!(socket.nodelay()?);
+        socket.set_linger(None)?;
+        assert_eq!(socket.linger()?, None);
+        io::Result::Ok(())
+    })
+    .unwrap();
+}

@@ -283,6 +283,8 @@ fn raw_fd_into_std_from_std() {
         assert_eq!(std_listener.as_raw_fd(), lfd);
         let listener = TcpListener::from_std(std_listener)?;
         assert!(listener.local_addr()?.port() != 0);
+        listener.set_ttl(33)?;
+        assert_eq!(listener.ttl()?, 33);
         io::Result::Ok(())
     })
     .unwrap();
