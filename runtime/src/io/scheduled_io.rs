@@ -370,6 +370,37 @@ mod tests {
     }
 
     #[test]
+    fn a_mask_waiter_wakes_for_either_direction_only() {
+        let io = ScheduledIo::default();
+        let (both, bw) = counter();
+        let (reads, rw) = counter();
+        let mut either = Box::pin(io.readiness_mask(READ_INTEREST | WRITE_INTEREST));
+        let mut read = Box::pin(io.readiness(Direction::Read));
+        assert!(either
+            .as_mut()
+            .poll(&mut Context::from_waker(&bw))
+            .is_pending());
+        assert!(read
+            .as_mut()
+            .poll(&mut Context::from_waker(&rw))
+            .is_pending());
+        let mut wake = Vec::new();
+        io.set_readiness(WRITABLE, &mut wake);
+        wake.drain(..).for_each(Waker::wake);
+        assert_eq!(both.0.load(Ordering::SeqCst), 1);
+        assert_eq!(reads.0.load(Ordering::SeqCst), 0);
+        let Poll::Ready(Ok(event)) = either.as_mut().poll(&mut Context::from_waker(&bw)) else {
+            panic!("not ready after a writable event")
+        };
+        assert_eq!(event.ready(), WRITABLE);
+        assert_eq!(event.with_ready(READABLE).ready(), 0);
+        assert!(read
+            .as_mut()
+            .poll(&mut Context::from_waker(&rw))
+            .is_pending());
+    }
+
+    #[test]
     fn shutdown_fails_every_operation() {
         let io = ScheduledIo::default();
         let (c, w) = counter();
