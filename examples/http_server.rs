@@ -25,6 +25,9 @@
 //!   few seconds is cut off (408 if it had started a request);
 //! * a declared body must arrive within [`Config::body_timeout`] (30 s)
 //!   from the end of the head, or the connection is closed;
+//! * a response must be taken by the kernel within
+//!   [`Config::write_timeout`] (30 s): a client that never reads is
+//!   dropped;
 //! * out of descriptors, the accept loop backs off (10 ms, doubling up to
 //!   100 ms) instead of spinning.
 //!
@@ -53,6 +56,9 @@ pub struct Config {
     pub max_head: usize,
     /// The largest declared body (`Content-Length`) accepted.
     pub max_body: usize,
+    /// A response must be handed to the kernel within this long: a client
+    /// that sends requests but never reads the answers is closed.
+    pub write_timeout: Duration,
 }
 
 impl Default for Config {
@@ -62,6 +68,7 @@ impl Default for Config {
             body_timeout: Duration::from_secs(30),
             max_head: 8 * 1024,
             max_body: 1024 * 1024,
+            write_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -324,10 +331,25 @@ fn response(status: &str, body: &[u8], keep_alive: bool, head_only: bool) -> Vec
 }
 
 /// Answers `status` and closes (see [`close_gracefully`]).
-async fn refuse(mut stream: TcpStream, status: &str) -> io::Result<()> {
+async fn refuse(mut stream: TcpStream, status: &str, config: &Config) -> io::Result<()> {
     let out = response(status, b"", false, false);
-    stream.write_all(&out).await?;
+    if !write_by_deadline(&mut stream, &out, config).await? {
+        return Ok(());
+    }
     close_gracefully(stream).await
+}
+
+/// Writes `out` within [`Config::write_timeout`]; `false` if the deadline
+/// passed (the caller drops the connection).
+async fn write_by_deadline(
+    stream: &mut TcpStream,
+    out: &[u8],
+    config: &Config,
+) -> io::Result<bool> {
+    match runtime::time::timeout(config.write_timeout, stream.write_all(out)).await {
+        Ok(result) => result.map(|()| true),
+        Err(_deadline) => Ok(false),
+    }
 }
 
 /// Closes after an error answer without losing it: sends FIN, then reads
@@ -420,15 +442,15 @@ async fn serve(mut stream: TcpStream, config: &Config) -> io::Result<()> {
             HeadRead::Complete(end) => end,
             HeadRead::Closed => return Ok(()),
             HeadRead::TimedOut { started: true } => {
-                return refuse(stream, "408 Request Timeout").await
+                return refuse(stream, "408 Request Timeout", config).await
             }
             HeadRead::TimedOut { started: false } => return stream.close().await,
-            HeadRead::Refuse(status) => return refuse(stream, status).await,
+            HeadRead::Refuse(status) => return refuse(stream, status, config).await,
         };
         let (method, path, keep_alive, body_len) = match parse_head(&buf[..end]) {
-            Head::Bad(_) => return refuse(stream, "400 Bad Request").await,
+            Head::Bad(_) => return refuse(stream, "400 Bad Request", config).await,
             Head::Request { content_length, .. } if content_length > config.max_body => {
-                return refuse(stream, "413 Content Too Large").await
+                return refuse(stream, "413 Content Too Large", config).await
             }
             Head::Request {
                 method,
@@ -470,10 +492,12 @@ async fn serve(mut stream: TcpStream, config: &Config) -> io::Result<()> {
                 Ok(Ok(true)) => {}
                 Ok(Ok(false)) => return Ok(()), // the client closed
                 Ok(Err(err)) => return Err(err),
-                Err(_deadline) => return refuse(stream, "408 Request Timeout").await,
+                Err(_deadline) => return refuse(stream, "408 Request Timeout", config).await,
             }
         }
-        stream.write_all(&out).await?;
+        if !write_by_deadline(&mut stream, &out, config).await? {
+            return Ok(()); // the client does not read: drop it
+        }
         if !keep_alive {
             return stream.close().await;
         }

@@ -168,6 +168,7 @@ fn defaults() {
     assert_eq!(config.body_timeout, Duration::from_secs(30));
     assert_eq!(config.max_head, 8 * 1024);
     assert_eq!(config.max_body, 1024 * 1024);
+    assert_eq!(config.write_timeout, Duration::from_secs(30));
 }
 
 #[test]

@@ -304,3 +304,43 @@ fn an_oversized_body_gets_413() {
         "413 Content Too Large",
     );
 }
+
+#[test]
+fn a_client_that_never_reads_is_dropped_at_the_write_deadline() {
+    let (_rt, addr) = start(Config {
+        write_timeout: Duration::from_millis(300),
+        ..Config::default()
+    });
+    let s = connect(addr);
+    let mut writer = s.try_clone().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Pipelined requests, never reading an answer: once the answers fill
+    // the socket buffers, the server's write cannot finish.
+    std::thread::spawn(move || {
+        let batch = b"GET / HTTP/1.1\r\nHost: t\r\n\r\n".repeat(1000);
+        let started = Instant::now();
+        let mut sent = 0usize;
+        let result = loop {
+            if sent > 256 << 20 {
+                break Ok(sent);
+            }
+            match writer.write_all(&batch) {
+                Ok(()) => sent += batch.len(),
+                Err(e) => break Err(e),
+            }
+        };
+        let _ = tx.send((result, started.elapsed()));
+    });
+    let (result, _took) = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the client is still writing: the server never dropped it");
+    let err = result.expect_err("the server took 256 MiB of requests without dropping the client");
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::ConnectionReset | ErrorKind::BrokenPipe
+        ),
+        "{err}"
+    );
+    drop(s);
+}
