@@ -2,10 +2,12 @@
 //! the runtime in a server: a `Server` struct holding a `runtime::Handle`,
 //! started from a plain `fn main` (no `#[runtime::main]`).
 //!
-//! `GET /` answers `Hello, world!`. A malformed request line gets 400, a
-//! request head over 8 KiB gets 431 (both close the connection), a
-//! connection idle for 30 s is closed. The rules live in `http_server.rs`,
-//! which `tests/http.rs` checks one by one.
+//! `GET /` answers `Hello, world!`. Ambiguous or malformed requests get
+//! 400 and a close (RFC 9112, failing closed), a request head over 8 KiB
+//! gets 431, a head or body not complete within its 30 s deadline is cut
+//! off, and out of descriptors the accept loop backs off. The rules live
+//! in `http_server.rs`, which `tests/http.rs`, `tests/http_hostile.rs` and
+//! `tests/http_emfile.rs` check one by one.
 //!
 //! Run: `cargo run --release -p examples --example http [ADDR]` (default
 //! `127.0.0.1:8080`), then `curl http://127.0.0.1:8080/`.

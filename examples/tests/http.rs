@@ -73,11 +73,14 @@ fn get_root_says_hello_with_keep_alive() {
         assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
         assert!(response.ends_with("\r\n\r\nHello, world!"), "{response}");
     }
-    s.write_all(b"GET /nope HTTP/1.1\r\n\r\n").unwrap();
+    s.write_all(b"GET /nope HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
     assert!(read_response(&mut s).starts_with("HTTP/1.1 404"));
     // Two pipelined requests in one write get two answers.
-    s.write_all(b"GET / HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\nConnection: close\r\n\r\n")
-        .unwrap();
+    s.write_all(
+        b"GET / HTTP/1.1\r\nHost: t\r\n\r\nGET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
     assert!(read_response(&mut s).starts_with("HTTP/1.1 200 OK"));
     assert!(read_response(&mut s).contains("Connection: close"));
     assert_closed(&mut s);
@@ -124,7 +127,7 @@ fn head_over_8_kib_gets_431_and_close() {
 
     // Just under the limit is fine.
     let mut s = connect(addr);
-    let mut req = b"GET / HTTP/1.1\r\n".to_vec();
+    let mut req = b"GET / HTTP/1.1\r\nHost: t\r\n".to_vec();
     while req.len() + filler.len() + 2 <= 8 * 1024 {
         req.extend_from_slice(filler.as_bytes());
     }
@@ -134,34 +137,38 @@ fn head_over_8_kib_gets_431_and_close() {
 }
 
 #[test]
-fn idle_connection_is_closed() {
-    let idle = Duration::from_millis(200);
+fn idle_connection_is_closed_at_the_head_deadline() {
+    let deadline = Duration::from_millis(200);
     let (_rt, addr) = start(Config {
-        idle_timeout: idle,
+        head_timeout: deadline,
         ..Config::default()
     });
-    // Idle from the start.
+    // Idle from the start: closed without an answer.
     let mut s = connect(addr);
     let start = Instant::now();
     assert_closed(&mut s);
     let took = start.elapsed();
     assert!(
-        took >= idle,
-        "closed after {took:?}, before the idle timeout"
+        took >= deadline,
+        "closed after {took:?}, before the deadline"
     );
     assert!(took < READ_LIMIT, "not closed in time");
 
     // Idle after a request: the answer comes, then the close.
     let mut s = connect(addr);
-    s.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    s.write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
     assert!(read_response(&mut s).starts_with("HTTP/1.1 200 OK"));
     assert_closed(&mut s);
 }
 
 #[test]
-fn default_idle_timeout_is_30_seconds() {
-    assert_eq!(Config::default().idle_timeout, Duration::from_secs(30));
-    assert_eq!(Config::default().max_head, 8 * 1024);
+fn defaults() {
+    let config = Config::default();
+    assert_eq!(config.head_timeout, Duration::from_secs(30));
+    assert_eq!(config.body_timeout, Duration::from_secs(30));
+    assert_eq!(config.max_head, 8 * 1024);
+    assert_eq!(config.max_body, 1024 * 1024);
+    assert_eq!(config.write_timeout, Duration::from_secs(30));
 }
 
 #[test]
@@ -178,12 +185,13 @@ fn bad_clients_do_not_disturb_others() {
     // ...while a good client is served normally.
     let mut good = connect(addr);
     for _ in 0..10 {
-        good.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+        good.write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            .unwrap();
         assert!(read_response(&mut good).ends_with("Hello, world!"));
     }
     assert!(read_response(&mut garbage).starts_with("HTTP/1.1 400"));
     assert!(read_response(&mut huge).starts_with("HTTP/1.1 431"));
     // The stalled client finishes its request and is answered.
-    stalled.write_all(b"TP/1.1\r\n\r\n").unwrap();
+    stalled.write_all(b"TP/1.1\r\nHost: t\r\n\r\n").unwrap();
     assert!(read_response(&mut stalled).ends_with("Hello, world!"));
 }

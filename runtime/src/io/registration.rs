@@ -4,12 +4,12 @@
 //! wait for the next event).
 
 use super::reactor::Key;
-use super::scheduled_io::{Direction, ScheduledIo};
+use super::scheduled_io::{Direction, ReadyEvent, ScheduledIo};
+use super::{Interest, Ready};
 use crate::loom::Arc;
 use crate::scheduler::Shared;
 use crate::task::coop;
 use mio::event::Source;
-use mio::Interest;
 use std::io;
 use std::task::{Context, Poll};
 
@@ -47,10 +47,30 @@ impl<E: Source> PollEvented<E> {
         }
     }
 
-    pub(crate) fn new_with(shared: Arc<Shared>, mut io: E) -> io::Result<Self> {
-        let (key, sched) = shared
-            .io
-            .register(&mut io, Interest::READABLE | Interest::WRITABLE)?;
+    pub(crate) fn new_with(shared: Arc<Shared>, io: E) -> io::Result<Self> {
+        Self::register(shared, io, Interest::READABLE | Interest::WRITABLE)
+    }
+
+    /// Registers `io` with the current runtime's reactor for `interest`.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new).
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, with [`NO_RUNTIME_IO`].
+    #[track_caller]
+    pub(crate) fn with_interest(io: E, interest: Interest) -> io::Result<Self> {
+        let shared = crate::runtime::context::with_current(|h| h.map(|h| h.shared.clone()));
+        match shared {
+            Some(shared) => Self::register(shared, io, interest),
+            None => panic!("{NO_RUNTIME_IO}"),
+        }
+    }
+
+    fn register(shared: Arc<Shared>, mut io: E, interest: Interest) -> io::Result<Self> {
+        let (key, sched) = shared.io.register(&mut io, interest.to_mio())?;
         Ok(PollEvented {
             io: Some(io),
             key,
@@ -62,6 +82,103 @@ impl<E: Source> PollEvented<E> {
     /// The mio source.
     pub(crate) fn get_ref(&self) -> &E {
         self.io.as_ref().expect("PollEvented used after drop")
+    }
+
+    /// Deregisters the source and hands it back (`into_std`).
+    ///
+    /// # Errors
+    ///
+    /// None today (deregistration errors are ignored, as on drop); kept as
+    /// `io::Result` for the callers' shape.
+    pub(crate) fn into_inner(mut self) -> io::Result<E> {
+        let mut io = self.io.take().expect("PollEvented used after drop");
+        self.shared.io.deregister(self.key, &mut io);
+        Ok(io)
+    }
+
+    /// Waits until the source is ready for any of `interest`; returns the
+    /// event (its readiness limited to `interest`). Many tasks may wait at
+    /// once.
+    ///
+    /// # Errors
+    ///
+    /// An error if the runtime shut down.
+    pub(crate) async fn ready_event(&self, interest: Interest) -> io::Result<ReadyEvent> {
+        let mask = interest.mask();
+        let event = self.sched.readiness_mask(mask).await?;
+        Ok(event.with_ready(mask))
+    }
+
+    /// [`ready_event`](Self::ready_event) as a [`Ready`].
+    pub(crate) async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        let event = self.ready_event(interest).await?;
+        Ok(Ready::from_bits(event.ready()))
+    }
+
+    /// Poll-style readiness of one direction (one waiter per direction,
+    /// the same slot as `poll_read` / `poll_write`).
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<io::Result<()>> {
+        if coop::poll_proceed(cx).is_none() {
+            return Poll::Pending;
+        }
+        self.sched.poll_ready(cx, dir).map_ok(|_| ())
+    }
+
+    /// Poll-style: runs the non-blocking `op` once the source is ready in
+    /// `dir`, retrying on `WouldBlock` (datagram sockets' `poll_send_to`,
+    /// `poll_recv_from`, a listener's `poll_accept`).
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        mut op: impl FnMut(&E) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        if coop::poll_proceed(cx).is_none() {
+            return Poll::Pending;
+        }
+        loop {
+            let event = match self.sched.poll_ready(cx, dir) {
+                Poll::Ready(Ok(event)) => event,
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => return Poll::Pending,
+            };
+            match op(self.get_ref()) {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.sched.clear_readiness(event);
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// Runs `op` once if the source is ready now for any of `interest`
+    /// (no waiting): the `try_*` calls. Returns `WouldBlock` if it is not
+    /// ready; if `op` returns `WouldBlock`, the readiness is forgotten
+    /// (unless a newer event came in), so the next `ready` waits for a
+    /// new event.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock`, `op`'s, or an error if the runtime shut down.
+    pub(crate) fn try_io<R>(
+        &self,
+        interest: Interest,
+        op: impl FnOnce(&E) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let event = match self.sched.check_mask(interest.mask()) {
+            None => return Err(io::ErrorKind::WouldBlock.into()),
+            Some(event) => event?.with_ready(interest.mask()),
+        };
+        let result = op(self.get_ref());
+        if matches!(&result, Err(err) if err.kind() == io::ErrorKind::WouldBlock) {
+            self.sched.clear_readiness(event);
+        }
+        result
+    }
+
+    /// Forgets the readiness in `event` unless a newer event came in.
+    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
+        self.sched.clear_readiness(event);
     }
 
     /// Runs the non-blocking `op` once the source is ready in `dir`,

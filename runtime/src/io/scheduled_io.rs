@@ -54,7 +54,7 @@ pub(crate) enum Direction {
 }
 
 impl Direction {
-    fn mask(self) -> usize {
+    pub(crate) fn mask(self) -> usize {
         match self {
             Direction::Read => READ_INTEREST,
             Direction::Write => WRITE_INTEREST,
@@ -70,12 +70,28 @@ pub(crate) struct ReadyEvent {
     tick: usize,
 }
 
+impl ReadyEvent {
+    /// The readiness bits that were set.
+    pub(crate) fn ready(self) -> usize {
+        self.ready
+    }
+
+    /// The same event, narrowed to the bits in `mask` (for clearing only
+    /// some of them).
+    pub(crate) fn with_ready(self, mask: usize) -> ReadyEvent {
+        ReadyEvent {
+            ready: self.ready & mask,
+            tick: self.tick,
+        }
+    }
+}
+
 #[derive(Default)]
 struct Waiters {
     reader: Option<Waker>,
     writer: Option<Waker>,
-    /// Future-style waiters: (id, direction, waker).
-    list: Vec<(u64, Direction, Waker)>,
+    /// Future-style waiters: (id, the readiness bits that wake it, waker).
+    list: Vec<(u64, usize, Waker)>,
     next_id: u64,
 }
 
@@ -128,11 +144,8 @@ impl ScheduledIo {
         if write {
             wake.extend(waiters.writer.take());
         }
-        waiters.list.retain_mut(|(_, dir, waker)| {
-            let ready = match dir {
-                Direction::Read => read,
-                Direction::Write => write,
-            };
+        waiters.list.retain_mut(|(_, mask, waker)| {
+            let ready = bits & *mask != 0;
             if ready {
                 wake.push(std::mem::replace(waker, Waker::noop().clone()));
             }
@@ -149,12 +162,18 @@ impl ScheduledIo {
     }
 
     fn check(&self, dir: Direction) -> Option<io::Result<ReadyEvent>> {
+        self.check_mask(dir.mask())
+    }
+
+    /// The readiness in `mask`, if any is set now (no waiting), or the
+    /// shutdown error.
+    pub(crate) fn check_mask(&self, mask: usize) -> Option<io::Result<ReadyEvent>> {
         // Acquire: pairs with the Release of `set_readiness` / `shutdown`.
         let cur = self.readiness.load(Ordering::Acquire);
         if cur & SHUTDOWN != 0 {
             return Some(Err(shut_down_error()));
         }
-        let ready = cur & dir.mask();
+        let ready = cur & mask;
         (ready != 0).then_some(Ok(ReadyEvent {
             ready,
             tick: cur >> TICK_SHIFT,
@@ -189,9 +208,14 @@ impl ScheduledIo {
 
     /// A future that resolves once the resource is ready in `dir`.
     pub(crate) fn readiness(&self, dir: Direction) -> Readiness<'_> {
+        self.readiness_mask(dir.mask())
+    }
+
+    /// A future that resolves once any readiness bit in `mask` is set.
+    pub(crate) fn readiness_mask(&self, mask: usize) -> Readiness<'_> {
         Readiness {
             io: self,
-            dir,
+            mask,
             id: None,
         }
     }
@@ -224,7 +248,7 @@ impl ScheduledIo {
 /// Future of [`ScheduledIo::readiness`]. Dropping it removes its waker.
 pub(crate) struct Readiness<'a> {
     io: &'a ScheduledIo,
-    dir: Direction,
+    mask: usize,
     /// Our entry in the waiter list, once registered.
     id: Option<u64>,
 }
@@ -234,7 +258,7 @@ impl Future for Readiness<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        if let Some(ready) = this.io.check(this.dir) {
+        if let Some(ready) = this.io.check_mask(this.mask) {
             return Poll::Ready(ready);
         }
         let mut waiters = this.io.waiters.lock();
@@ -251,11 +275,11 @@ impl Future for Readiness<'_> {
                 // First poll, or woken and taken off the list.
                 let id = waiters.next_id;
                 waiters.next_id += 1;
-                waiters.list.push((id, this.dir, cx.waker().clone()));
+                waiters.list.push((id, this.mask, cx.waker().clone()));
                 this.id = Some(id);
             }
         }
-        match this.io.check(this.dir) {
+        match this.io.check_mask(this.mask) {
             Some(ready) => Poll::Ready(ready),
             None => Poll::Pending,
         }
@@ -343,6 +367,37 @@ mod tests {
         assert_eq!(io.waiters.lock().list.len(), 1);
         drop(fut);
         assert!(io.waiters.lock().list.is_empty());
+    }
+
+    #[test]
+    fn a_mask_waiter_wakes_for_either_direction_only() {
+        let io = ScheduledIo::default();
+        let (both, bw) = counter();
+        let (reads, rw) = counter();
+        let mut either = Box::pin(io.readiness_mask(READ_INTEREST | WRITE_INTEREST));
+        let mut read = Box::pin(io.readiness(Direction::Read));
+        assert!(either
+            .as_mut()
+            .poll(&mut Context::from_waker(&bw))
+            .is_pending());
+        assert!(read
+            .as_mut()
+            .poll(&mut Context::from_waker(&rw))
+            .is_pending());
+        let mut wake = Vec::new();
+        io.set_readiness(WRITABLE, &mut wake);
+        wake.drain(..).for_each(Waker::wake);
+        assert_eq!(both.0.load(Ordering::SeqCst), 1);
+        assert_eq!(reads.0.load(Ordering::SeqCst), 0);
+        let Poll::Ready(Ok(event)) = either.as_mut().poll(&mut Context::from_waker(&bw)) else {
+            panic!("not ready after a writable event")
+        };
+        assert_eq!(event.ready(), WRITABLE);
+        assert_eq!(event.with_ready(READABLE).ready(), 0);
+        assert!(read
+            .as_mut()
+            .poll(&mut Context::from_waker(&rw))
+            .is_pending());
     }
 
     #[test]

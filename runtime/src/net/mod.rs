@@ -13,6 +13,15 @@
 //! Once that runtime has shut down, every operation fails with an error:
 //! nothing would ever report the socket ready again.
 //!
+//! Addresses are anything [`ToSocketAddrs`]: literal addresses are used
+//! as they are, host names are resolved on the blocking pool
+//! ([`lookup_host`]). Besides the `async` calls, every socket has Tokio's
+//! readiness calls (`ready(Interest)`, `readable`, `writable`, and the
+//! non-blocking `try_read` / `try_write` / `try_send` / `try_recv` family),
+//! raw descriptor access (`AsRawFd`, `AsFd`, `into_std`, `from_std`) and
+//! the usual socket options; [`TcpSocket`] configures a TCP socket before
+//! it binds or connects.
+//!
 //! Dropping a future of an operation (for example a cancelled task blocked
 //! in `accept` or `read`) drops its waiter; the socket stays usable.
 //!
@@ -42,39 +51,20 @@
 //! # }).unwrap();
 //! ```
 
-mod tcp;
+#[macro_use]
+mod readiness;
+mod addr;
+pub mod tcp;
 mod udp;
 #[cfg(unix)]
-mod unix;
+pub mod unix;
 
-pub use tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpListener, TcpStream, WriteHalf};
+pub use addr::{lookup_host, ToSocketAddrs};
+pub use tcp::{
+    OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpListener, TcpSocket, TcpStream, WriteHalf,
+};
 pub use udp::UdpSocket;
 #[cfg(unix)]
-pub use unix::{UnixListener, UnixStream};
+pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
-use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
-
-/// Resolves `addr` (on the calling thread: pass a `SocketAddr` or an IP
-/// address string to avoid a DNS lookup) and runs `f` on each address
-/// until one succeeds; returns the last error otherwise.
-async fn each_addr<A, T, F, Fut>(addr: A, mut f: F) -> io::Result<T>
-where
-    A: ToSocketAddrs,
-    F: FnMut(SocketAddr) -> Fut,
-    Fut: std::future::Future<Output = io::Result<T>>,
-{
-    let mut last = None;
-    for addr in addr.to_socket_addrs()? {
-        match f(addr).await {
-            Ok(value) => return Ok(value),
-            Err(err) => last = Some(err),
-        }
-    }
-    Err(last.unwrap_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "the address did not resolve to any socket address",
-        )
-    }))
-}
+pub(crate) use addr::each_addr;

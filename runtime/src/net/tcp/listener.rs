@@ -1,11 +1,18 @@
 //! `TcpListener`: accepts TCP connections.
 
-use super::TcpStream;
+use super::{TcpSocket, TcpStream};
 use crate::io::registration::PollEvented;
 use crate::io::scheduled_io::Direction;
+use crate::net::ToSocketAddrs;
 use std::fmt;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
+use std::task::{Context, Poll};
+
+/// The listen backlog of [`TcpListener::bind`]: the queue of connections
+/// the kernel completed and that `accept` has not taken yet (capped by
+/// `net.core.somaxconn`). 128 overflowed under bursts of connections.
+pub(crate) const DEFAULT_BACKLOG: u32 = 1024;
 
 /// A TCP socket server, listening for connections.
 ///
@@ -30,7 +37,9 @@ pub struct TcpListener {
 
 impl TcpListener {
     /// Binds a listener to `addr` (each resolved address is tried in turn;
-    /// port 0 picks a free port, see [`local_addr`](Self::local_addr)).
+    /// port 0 picks a free port, see [`local_addr`](Self::local_addr)),
+    /// with `SO_REUSEADDR` (on Unix) and a backlog of 1024. For other
+    /// settings, use [`TcpSocket`].
     ///
     /// # Errors
     ///
@@ -43,11 +52,12 @@ impl TcpListener {
     /// If polled outside a runtime (sockets register with the current
     /// runtime's reactor).
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        super::super::each_addr(addr, |addr| async move {
-            let listener = mio::net::TcpListener::bind(addr)?;
-            Ok(TcpListener {
-                io: PollEvented::new(listener)?,
-            })
+        crate::net::each_addr(addr, |addr| async move {
+            let socket = TcpSocket::new_for_addr(addr)?;
+            #[cfg(unix)]
+            socket.set_reuseaddr(true)?;
+            socket.bind(addr)?;
+            socket.listen(DEFAULT_BACKLOG)
         })
         .await
     }
@@ -93,6 +103,46 @@ impl TcpListener {
         Ok((TcpStream::from_mio(stream)?, addr))
     }
 
+    /// Poll-style [`accept`](Self::accept), for one task (the last one to
+    /// poll is the one woken).
+    ///
+    /// # Errors
+    ///
+    /// As [`accept`](Self::accept).
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+        let (stream, addr) =
+            std::task::ready!(self.io.poll_io(cx, Direction::Read, |l| l.accept()))?;
+        Poll::Ready(TcpStream::from_mio(stream).map(|s| (s, addr)))
+    }
+
+    /// Deregisters the listener and returns it as a `std` listener, still
+    /// in non-blocking mode.
+    ///
+    /// # Errors
+    ///
+    /// None today; `io::Result` as in Tokio.
+    pub fn into_std(self) -> io::Result<std::net::TcpListener> {
+        self.io.into_inner().map(Into::into)
+    }
+
+    /// Sets `IP_TTL` on the accepted connections' packets.
+    ///
+    /// # Errors
+    ///
+    /// The operating system's.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// The `IP_TTL` setting.
+    ///
+    /// # Errors
+    ///
+    /// The operating system's.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
+    }
+
     /// The address the listener is bound to.
     ///
     /// # Errors
@@ -102,6 +152,8 @@ impl TcpListener {
         self.io.get_ref().local_addr()
     }
 }
+
+impl_as_fd!(TcpListener);
 
 impl fmt::Debug for TcpListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

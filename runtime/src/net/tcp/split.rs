@@ -3,11 +3,18 @@
 //! `into_split`, for two tasks). Reads wait in the socket's read slot and
 //! writes in its write slot, so the two directions never disturb each
 //! other.
+//!
+//! As in Tokio, dropping an [`OwnedWriteHalf`] shuts down the write
+//! direction (sends FIN), so that the peer sees the end of the stream even
+//! while the read half lives on; [`OwnedReadHalf::reunite`] puts the two
+//! back together.
 
 use super::TcpStream;
-use crate::io::{AsyncRead, AsyncWrite};
+use crate::io::{AsyncRead, AsyncWrite, Interest, Ready};
+use std::error::Error;
+use std::fmt;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{Shutdown, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -24,9 +31,27 @@ pub struct WriteHalf<'a>(&'a TcpStream);
 #[derive(Debug)]
 pub struct OwnedReadHalf(Arc<TcpStream>);
 
-/// The write side of [`TcpStream::into_split`]. Closing it sends FIN.
+/// The write side of [`TcpStream::into_split`]. Closing it, or dropping
+/// it, sends FIN (shuts down the write direction); the read half keeps
+/// working.
 #[derive(Debug)]
-pub struct OwnedWriteHalf(Arc<TcpStream>);
+pub struct OwnedWriteHalf {
+    inner: Arc<TcpStream>,
+    shutdown_on_drop: bool,
+}
+
+/// The error of [`OwnedReadHalf::reunite`]: the two halves came from
+/// different streams. Both are handed back.
+#[derive(Debug)]
+pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
+
+impl fmt::Display for ReuniteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("tried to reunite halves that are not from the same socket")
+    }
+}
+
+impl Error for ReuniteError {}
 
 pub(super) fn split(stream: &mut TcpStream) -> (ReadHalf<'_>, WriteHalf<'_>) {
     (ReadHalf(stream), WriteHalf(stream))
@@ -34,7 +59,94 @@ pub(super) fn split(stream: &mut TcpStream) -> (ReadHalf<'_>, WriteHalf<'_>) {
 
 pub(super) fn into_split(stream: TcpStream) -> (OwnedReadHalf, OwnedWriteHalf) {
     let stream = Arc::new(stream);
-    (OwnedReadHalf(stream.clone()), OwnedWriteHalf(stream))
+    (
+        OwnedReadHalf(stream.clone()),
+        OwnedWriteHalf {
+            inner: stream,
+            shutdown_on_drop: true,
+        },
+    )
+}
+
+impl OwnedReadHalf {
+    /// Puts the halves back together into the stream they came from
+    /// (the write direction is not shut down).
+    ///
+    /// # Errors
+    ///
+    /// [`ReuniteError`], holding both halves, if they came from different
+    /// streams.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let rt = runtime::Runtime::new().unwrap();
+    /// # rt.block_on(async {
+    /// let listener = runtime::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = runtime::net::TcpStream::connect(listener.local_addr()?).await?;
+    /// let (rd, wr) = stream.into_split();
+    /// let stream = rd.reunite(wr).expect("halves of one stream");
+    /// assert_eq!(stream.peer_addr()?, listener.local_addr()?);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn reunite(self, other: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
+        if !Arc::ptr_eq(&self.0, &other.inner) {
+            return Err(ReuniteError(self, other));
+        }
+        other.forget();
+        // The write half's reference is gone: this one is the last.
+        Ok(Arc::try_unwrap(self.0).expect("TcpStream: the halves were reunited twice"))
+    }
+}
+
+impl OwnedWriteHalf {
+    /// Drops the half without shutting down the write direction.
+    pub fn forget(mut self) {
+        self.shutdown_on_drop = false;
+    }
+
+    /// Puts the halves back together; see [`OwnedReadHalf::reunite`].
+    ///
+    /// # Errors
+    ///
+    /// [`ReuniteError`] if they came from different streams.
+    pub fn reunite(self, other: OwnedReadHalf) -> Result<TcpStream, ReuniteError> {
+        other.reunite(self)
+    }
+}
+
+impl Drop for OwnedWriteHalf {
+    fn drop(&mut self) {
+        if self.shutdown_on_drop {
+            // Already shut down, or reset by the peer: nothing to do.
+            let _ = self.inner.shutdown(Shutdown::Write);
+        }
+    }
+}
+
+impl AsRef<TcpStream> for OwnedReadHalf {
+    fn as_ref(&self) -> &TcpStream {
+        &self.0
+    }
+}
+
+impl AsRef<TcpStream> for OwnedWriteHalf {
+    fn as_ref(&self) -> &TcpStream {
+        &self.inner
+    }
+}
+
+impl AsRef<TcpStream> for ReadHalf<'_> {
+    fn as_ref(&self) -> &TcpStream {
+        self.0
+    }
+}
+
+impl AsRef<TcpStream> for WriteHalf<'_> {
+    fn as_ref(&self) -> &TcpStream {
+        self.0
+    }
 }
 
 macro_rules! addrs {
@@ -46,7 +158,7 @@ macro_rules! addrs {
             ///
             /// The operating system's.
             pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-                self.0.peer_addr()
+                self.as_ref().peer_addr()
             }
 
             /// The local address.
@@ -55,7 +167,17 @@ macro_rules! addrs {
             ///
             /// The operating system's.
             pub fn local_addr(&self) -> io::Result<SocketAddr> {
-                self.0.local_addr()
+                self.as_ref().local_addr()
+            }
+
+            /// Waits until the stream is ready for any of `interest`; see
+            /// [`TcpStream::ready`].
+            ///
+            /// # Errors
+            ///
+            /// An error if the runtime shut down.
+            pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+                self.as_ref().ready(interest).await
             }
         }
     };
@@ -65,13 +187,54 @@ macro_rules! read_half {
     ($t:ty) => {
         addrs!($t);
 
+        impl $t {
+            /// Waits until the stream is readable; see
+            /// [`TcpStream::readable`].
+            ///
+            /// # Errors
+            ///
+            /// An error if the runtime shut down.
+            pub async fn readable(&self) -> io::Result<()> {
+                self.as_ref().readable().await
+            }
+
+            /// Reads without waiting; see [`TcpStream::try_read`].
+            ///
+            /// # Errors
+            ///
+            /// `WouldBlock` if nothing is available; the operating
+            /// system's.
+            pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+                self.as_ref().try_read(buf)
+            }
+
+            /// Vectored [`try_read`](Self::try_read).
+            ///
+            /// # Errors
+            ///
+            /// As [`try_read`](Self::try_read).
+            pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+                self.as_ref().try_read_vectored(bufs)
+            }
+
+            /// Reads without consuming; see [`TcpStream::peek`].
+            ///
+            /// # Errors
+            ///
+            /// The operating system's, or an error if the runtime shut
+            /// down.
+            pub async fn peek(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                self.as_ref().peek(buf).await
+            }
+        }
+
         impl AsyncRead for $t {
             fn poll_read(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
                 buf: &mut [u8],
             ) -> Poll<io::Result<usize>> {
-                self.0.poll_read_priv(cx, buf)
+                AsRef::<TcpStream>::as_ref(&*self).poll_read_priv(cx, buf)
             }
         }
     };
@@ -81,13 +244,44 @@ macro_rules! write_half {
     ($t:ty) => {
         addrs!($t);
 
+        impl $t {
+            /// Waits until the stream is writable; see
+            /// [`TcpStream::writable`].
+            ///
+            /// # Errors
+            ///
+            /// An error if the runtime shut down.
+            pub async fn writable(&self) -> io::Result<()> {
+                self.as_ref().writable().await
+            }
+
+            /// Writes without waiting; see [`TcpStream::try_write`].
+            ///
+            /// # Errors
+            ///
+            /// `WouldBlock` if the send buffer is full; the operating
+            /// system's.
+            pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+                self.as_ref().try_write(buf)
+            }
+
+            /// Vectored [`try_write`](Self::try_write).
+            ///
+            /// # Errors
+            ///
+            /// As [`try_write`](Self::try_write).
+            pub fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+                self.as_ref().try_write_vectored(bufs)
+            }
+        }
+
         impl AsyncWrite for $t {
             fn poll_write(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
                 buf: &[u8],
             ) -> Poll<io::Result<usize>> {
-                self.0.poll_write_priv(cx, buf)
+                AsRef::<TcpStream>::as_ref(&*self).poll_write_priv(cx, buf)
             }
 
             fn poll_write_vectored(
@@ -95,7 +289,7 @@ macro_rules! write_half {
                 cx: &mut Context<'_>,
                 bufs: &[io::IoSlice<'_>],
             ) -> Poll<io::Result<usize>> {
-                self.0.poll_write_vectored_priv(cx, bufs)
+                AsRef::<TcpStream>::as_ref(&*self).poll_write_vectored_priv(cx, bufs)
             }
 
             fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -103,7 +297,7 @@ macro_rules! write_half {
             }
 
             fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                self.0.poll_shutdown_write()
+                AsRef::<TcpStream>::as_ref(&*self).poll_shutdown_write()
             }
         }
     };
