@@ -154,7 +154,10 @@ macro_rules! stream_try_methods {
 }
 
 /// `poll_recv_ready`, `poll_send_ready`, `try_send`, `try_recv` for a
-/// datagram type.
+/// datagram type (Tokio's names), and the stream names the runtime's
+/// issue asks for on every socket: `poll_read_ready`, `poll_write_ready`,
+/// `try_read`, `try_write` and their vectored forms, which send and receive
+/// one datagram on a connected socket.
 macro_rules! datagram_try_methods {
     () => {
         /// Polls for receive readiness (one waiter: the last task to call
@@ -183,6 +186,85 @@ macro_rules! datagram_try_methods {
         ) -> ::std::task::Poll<::std::io::Result<()>> {
             self.io
                 .poll_ready(cx, $crate::io::scheduled_io::Direction::Write)
+        }
+
+        /// Polls for read readiness: [`poll_recv_ready`](Self::poll_recv_ready)
+        /// under the name the stream types use, so code written for any
+        /// socket finds it.
+        ///
+        /// # Errors
+        ///
+        /// An error if the runtime shut down.
+        pub fn poll_read_ready(
+            &self,
+            cx: &mut ::std::task::Context<'_>,
+        ) -> ::std::task::Poll<::std::io::Result<()>> {
+            self.poll_recv_ready(cx)
+        }
+
+        /// Polls for write readiness: [`poll_send_ready`](Self::poll_send_ready)
+        /// under the stream types' name.
+        ///
+        /// # Errors
+        ///
+        /// An error if the runtime shut down.
+        pub fn poll_write_ready(
+            &self,
+            cx: &mut ::std::task::Context<'_>,
+        ) -> ::std::task::Poll<::std::io::Result<()>> {
+            self.poll_send_ready(cx)
+        }
+
+        /// Receives one datagram from the connected peer without waiting:
+        /// [`try_recv`](Self::try_recv) under the stream types' name. A
+        /// datagram longer than `buf` is truncated.
+        ///
+        /// # Errors
+        ///
+        /// As [`try_recv`](Self::try_recv).
+        pub fn try_read(&self, buf: &mut [u8]) -> ::std::io::Result<usize> {
+            self.try_recv(buf)
+        }
+
+        /// Sends `buf` as one datagram to the connected peer without
+        /// waiting: [`try_send`](Self::try_send) under the stream types'
+        /// name.
+        ///
+        /// # Errors
+        ///
+        /// As [`try_send`](Self::try_send).
+        pub fn try_write(&self, buf: &[u8]) -> ::std::io::Result<usize> {
+            self.try_send(buf)
+        }
+
+        /// Receives one datagram from the connected peer into several
+        /// buffers, filled in order (`readv`), without waiting.
+        ///
+        /// # Errors
+        ///
+        /// As [`try_recv`](Self::try_recv).
+        pub fn try_read_vectored(
+            &self,
+            bufs: &mut [::std::io::IoSliceMut<'_>],
+        ) -> ::std::io::Result<usize> {
+            self.io.try_io($crate::io::Interest::READABLE, |io| {
+                $crate::net::readiness::readv(io, bufs)
+            })
+        }
+
+        /// Sends the buffers, in order, as one datagram to the connected
+        /// peer (`writev`), without waiting.
+        ///
+        /// # Errors
+        ///
+        /// As [`try_send`](Self::try_send).
+        pub fn try_write_vectored(
+            &self,
+            bufs: &[::std::io::IoSlice<'_>],
+        ) -> ::std::io::Result<usize> {
+            self.io.try_io($crate::io::Interest::WRITABLE, |io| {
+                $crate::net::readiness::writev(io, bufs)
+            })
         }
 
         /// Sends a datagram to the connected peer without waiting.
@@ -225,4 +307,45 @@ macro_rules! impl_as_fd {
             }
         }
     )*};
+}
+
+/// The most buffers one `readv` / `writev` takes (`IOV_MAX` on Linux and
+/// the BSDs); more are left unused, as `std`'s vectored calls do.
+#[cfg(unix)]
+const MAX_IOV: usize = 1024;
+
+/// `readv(2)` on a socket: one datagram scattered over `bufs`.
+#[cfg(unix)]
+pub(crate) fn readv(
+    fd: &impl std::os::fd::AsRawFd,
+    bufs: &mut [std::io::IoSliceMut<'_>],
+) -> std::io::Result<usize> {
+    let n = bufs.len().min(MAX_IOV) as libc::c_int;
+    // SAFETY: `IoSliceMut` is ABI-compatible with `iovec` on Unix (std
+    // guarantees it); the slices are valid for writes of their lengths and
+    // outlive the call; `n` is at most `bufs.len()`.
+    let read = unsafe { libc::readv(fd.as_raw_fd(), bufs.as_mut_ptr().cast(), n) };
+    if read < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(read as usize)
+    }
+}
+
+/// `writev(2)` on a socket: `bufs` gathered into one datagram.
+#[cfg(unix)]
+pub(crate) fn writev(
+    fd: &impl std::os::fd::AsRawFd,
+    bufs: &[std::io::IoSlice<'_>],
+) -> std::io::Result<usize> {
+    let n = bufs.len().min(MAX_IOV) as libc::c_int;
+    // SAFETY: `IoSlice` is ABI-compatible with `iovec` on Unix (std
+    // guarantees it); the slices are valid for reads of their lengths and
+    // outlive the call; `n` is at most `bufs.len()`.
+    let written = unsafe { libc::writev(fd.as_raw_fd(), bufs.as_ptr().cast(), n) };
+    if written < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(written as usize)
+    }
 }
