@@ -60,6 +60,8 @@ pub mod metrics;
 pub mod net;
 mod runtime;
 mod scheduler;
+#[cfg(unix)]
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;
