@@ -54,6 +54,8 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 mod blocking;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 pub mod io;
 mod loom;
 pub mod metrics;
