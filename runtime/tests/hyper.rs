@@ -305,3 +305,60 @@ fn serve_future_is_send_and_static() {
         assert_send_static(&fut);
     });
 }
+
+#[test]
+fn upgraded_connections_are_read_with_futures_io_through_io() {
+    use futures::io::{AsyncReadExt, AsyncWriteExt};
+    use http_body_util::Empty;
+
+    /// Answers `101 Switching Protocols`, then echoes 4 bytes over the
+    /// upgraded connection with `futures-io` code.
+    async fn upgrade(mut req: Request<Incoming>) -> Result<Response<Empty<Bytes>>, Infallible> {
+        let on_upgrade = hyper::upgrade::on(&mut req);
+        runtime::spawn(async move {
+            let upgraded = on_upgrade.await.unwrap();
+            let mut io = Io::new(upgraded);
+            let mut buf = [0; 4];
+            io.read_exact(&mut buf).await.unwrap();
+            io.write_all(&buf).await.unwrap();
+            io.flush().await.unwrap();
+        });
+        let mut res = Response::new(Empty::new());
+        *res.status_mut() = hyper::StatusCode::SWITCHING_PROTOCOLS;
+        res.headers_mut()
+            .insert(hyper::header::UPGRADE, "echo".parse().unwrap());
+        res.headers_mut()
+            .insert(hyper::header::CONNECTION, "upgrade".parse().unwrap());
+        Ok(res)
+    }
+
+    watchdog("upgrade", || {
+        let rt = support::runtime(2);
+        let (addr, _task) = rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let service = hyper::service::service_fn(upgrade);
+            (addr, runtime::spawn(serve(listener, service)))
+        });
+        let mut s = connect(addr);
+        s.write_all(
+            b"GET / HTTP/1.1\r\nHost: test\r\nConnection: upgrade\r\nUpgrade: echo\r\n\r\n",
+        )
+        .unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            assert_eq!(s.read(&mut byte).expect("no answer in time"), 1);
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8(head).unwrap();
+        assert!(
+            head.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
+            "{head}"
+        );
+        s.write_all(b"ping").unwrap();
+        let mut echoed = [0; 4];
+        s.read_exact(&mut echoed).unwrap();
+        assert_eq!(&echoed, b"ping");
+    });
+}
