@@ -83,3 +83,55 @@ fn unix_stream_through_tokio_traits() {
         assert_eq!(got, "over unix");
     });
 }
+
+#[test]
+fn tokio_util_codecs_frame_the_runtime_s_sockets() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_util::codec::{Framed, LinesCodec};
+
+    block_on("codec", 2, || async {
+        let (client, server) = pair().await;
+        let echo = runtime::spawn(async move {
+            let mut lines = Framed::new(server, LinesCodec::new());
+            while let Some(line) = lines.next().await {
+                lines.send(line.unwrap().to_uppercase()).await.unwrap();
+            }
+        });
+        let mut lines = Framed::new(client, LinesCodec::new());
+        for word in ["alpha", "beta", "gamma"] {
+            lines.send(word).await.unwrap();
+            assert_eq!(lines.next().await.unwrap().unwrap(), word.to_uppercase());
+        }
+        drop(lines);
+        echo.await.unwrap();
+    });
+}
+
+#[test]
+fn tokio_sync_and_select_work_in_runtime_tasks() {
+    block_on("tokio_sync", 2, || async {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<u32>(4);
+        let notify = std::sync::Arc::new(tokio::sync::Notify::new());
+        let producer = {
+            let notify = notify.clone();
+            runtime::spawn(async move {
+                for i in 0..10 {
+                    tx.send(i).await.unwrap();
+                }
+                notify.notify_one();
+            })
+        };
+        let mut sum = 0;
+        let mut notified = false;
+        loop {
+            tokio::select! {
+                Some(i) = rx.recv() => sum += i,
+                () = notify.notified(), if !notified => notified = true,
+                else => break,
+            }
+        }
+        producer.await.unwrap();
+        assert_eq!(sum, 45);
+        assert!(notified);
+    });
+}
