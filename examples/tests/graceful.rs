@@ -1,6 +1,7 @@
 //! The graceful example, started as a user would and sent SIGTERM in the
 //! middle of a slow request: the response still arrives, new connections
-//! are refused, and the process exits 0 within its deadline.
+//! are refused, and the process exits 0 within its deadline. Idle, it
+//! exits at once, on SIGTERM or on Ctrl-C (SIGINT).
 #![cfg(unix)]
 
 mod support;
@@ -13,11 +14,16 @@ use support::{request, Example, WAIT};
 /// The example's shutdown deadline, plus slack for a loaded machine.
 const EXIT_LIMIT: Duration = Duration::from_secs(15);
 
-fn terminate(example: &Example) {
+fn send(example: &Example, signum: libc::c_int) {
     let pid = libc::pid_t::try_from(example.id()).unwrap();
     // SAFETY: `kill` has no memory-safety preconditions; the example has
-    // installed its SIGTERM handler before printing its address.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    // installed its SIGTERM and SIGINT handlers before printing its
+    // address.
+    assert_eq!(unsafe { libc::kill(pid, signum) }, 0);
+}
+
+fn terminate(example: &Example) {
+    send(example, libc::SIGTERM);
 }
 
 #[test]
@@ -81,4 +87,13 @@ fn sigterm_when_idle_exits_0_at_once() {
         "{:?}",
         signalled.elapsed()
     );
+}
+
+#[test]
+fn ctrl_c_exits_0_too() {
+    let mut example = Example::start("graceful", &["127.0.0.1:0"]);
+    send(&example, libc::SIGINT);
+    example.line_containing("Ctrl-C");
+    let status = example.wait_exit(EXIT_LIMIT);
+    assert!(status.success(), "{status}");
 }
