@@ -70,11 +70,12 @@ fn accept_backs_off_when_out_of_descriptors_and_recovers() {
             rlim_cur: limit,
             rlim_max: saved.rlim_max,
         });
+        let null = std::fs::File::open("/dev/null").unwrap();
         let mut fillers = Vec::new();
         loop {
-            // SAFETY: `dup` of stdin only creates a new descriptor, which
-            // `fillers` owns and closes below.
-            let fd = unsafe { libc::dup(0) };
+            // SAFETY: `dup` of an open descriptor only creates a new one,
+            // which `fillers` owns and closes below.
+            let fd = unsafe { libc::dup(std::os::fd::AsRawFd::as_raw_fd(&null)) };
             if fd < 0 {
                 assert_eq!(
                     std::io::Error::last_os_error().raw_os_error(),

@@ -111,7 +111,13 @@ impl Example {
             match self.lines.recv_timeout(left) {
                 Ok(line) if line.contains(needle) => return line,
                 Ok(_) => {}
-                Err(_) => panic!("the example printed no line with {needle:?} in {WAIT:?}"),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    panic!("the example printed no line with {needle:?} in {WAIT:?}")
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => panic!(
+                    "the example closed its output ({:?}) without a line with {needle:?}",
+                    self.child.wait()
+                ),
             }
         }
     }
