@@ -362,3 +362,31 @@ fn upgraded_connections_are_read_with_futures_io_through_io() {
         assert_eq!(&echoed, b"ping");
     });
 }
+
+#[test]
+fn an_idle_keep_alive_connection_is_closed_by_the_header_read_timeout() {
+    watchdog("idle_keep_alive", || {
+        // Paused clock: 30 s pass as soon as the runtime is idle.
+        let rt = runtime::Builder::new()
+            .worker_threads(1)
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let (addr, _task) = rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let hello = hyper::service::service_fn(|_req| async {
+                Ok::<_, Infallible>(Response::new(Full::new(Bytes::from("hi"))))
+            });
+            (addr, runtime::spawn(serve(listener, hello)))
+        });
+        let mut s = connect(addr);
+        s.write_all(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+            .unwrap();
+        let (head, body) = read_response(&mut s);
+        assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+        assert_eq!(body, "hi");
+        // Then silence: the server closes the connection.
+        assert_closed(&mut s);
+    });
+}

@@ -36,7 +36,8 @@ const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 ///   [`hyper::upgrade::on`]).
 /// * A client gets [`HEADER_READ_TIMEOUT`] (30 s) to send a request's head,
 ///   measured with the runtime's [`Timer`]; the connection is closed
-///   after.
+///   after. The same bound closes a keep-alive connection left idle
+///   between requests.
 /// * Errors of one connection end that connection only. An accept error
 ///   caused by the client (connection reset before it was accepted) is
 ///   skipped; any other (out of file descriptors: `EMFILE`, `ENFILE`; out
