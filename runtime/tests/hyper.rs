@@ -390,3 +390,17 @@ fn an_idle_keep_alive_connection_is_closed_by_the_header_read_timeout() {
         assert_closed(&mut s);
     });
 }
+
+#[test]
+fn executor_spawns_on_the_runtime_current_at_construction() {
+    watchdog("executor", || {
+        let rt = support::runtime(1);
+        let executor = rt.block_on(async { Executor::default() });
+        let (tx, rx) = std::sync::mpsc::channel();
+        // From a thread outside any runtime: the task still runs on `rt`.
+        hyper::rt::Executor::execute(&executor.clone(), async move {
+            tx.send(runtime::task::try_id().is_some()).unwrap();
+        });
+        assert_eq!(rx.recv_timeout(WAIT), Ok(true));
+    });
+}
