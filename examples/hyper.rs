@@ -1,7 +1,8 @@
-//! The hello server of `http.rs`, on hyper 1.x instead of a hand-written
-//! parser: hyper runs on this runtime through the small adapters in
-//! `hyper_rt.rs` (`rt::Executor`, `rt::Timer`, `rt::Read` / `rt::Write`).
-//! This shows the runtime carrying a real ecosystem library.
+//! The hello server of `http.rs` on hyper 1.x instead of a hand-written
+//! parser, through the crate's `runtime::hyper::serve` (cargo feature
+//! `hyper`): a task per connection, keep-alive, a 30 s header-read
+//! timeout, and an accept loop that backs off instead of exiting when the
+//! process runs out of file descriptors. The service is in `hyper_rt.rs`.
 //!
 //! Run: `cargo run --release -p examples --example hyper [ADDR]` (default
 //! `127.0.0.1:8080`), then `curl http://127.0.0.1:8080/`.
@@ -10,7 +11,8 @@ mod hyper_rt;
 
 use std::net::SocketAddr;
 
-fn main() -> std::io::Result<()> {
+#[runtime::main]
+async fn main() -> std::io::Result<()> {
     let addr: SocketAddr = match std::env::args().nth(1) {
         Some(arg) => arg.parse().map_err(|err| {
             std::io::Error::new(
@@ -20,11 +22,8 @@ fn main() -> std::io::Result<()> {
         })?,
         None => SocketAddr::from(([127, 0, 0, 1], 8080)),
     };
-    let rt = runtime::Runtime::new()?;
-    let handle = rt.handle().clone();
-    rt.block_on(async move {
-        let listener = runtime::net::TcpListener::bind(addr).await?;
-        println!("hyper listening on http://{}", listener.local_addr()?);
-        hyper_rt::serve(handle, listener).await
-    })
+    let listener = runtime::net::TcpListener::bind(addr).await?;
+    println!("hyper listening on http://{}", listener.local_addr()?);
+    let service = hyper::service::service_fn(hyper_rt::hello);
+    runtime::hyper::serve(listener, service).await
 }

@@ -47,19 +47,56 @@
 //! }
 //! ```
 //!
+//! # Writing a server
+//!
+//! What a network service needs ships here:
+//!
+//! * [`net`]: TCP, UDP and Unix sockets on the runtime's reactor, read and
+//!   written through the `futures-io` traits; the cargo feature `tokio-io`
+//!   adds Tokio's `AsyncRead` / `AsyncWrite` for crates written against
+//!   them (tokio-util codecs, tokio-postgres, tokio-rustls).
+//! * `runtime::hyper` (cargo feature `hyper`): `serve` runs hyper's
+//!   HTTP/1.1 server on a listener, with a header-read timeout, a task per
+//!   connection, an accept loop that backs off when out of file
+//!   descriptors, and graceful shutdown when its task is cancelled;
+//!   `Executor`, `Timer` and `Io` plug the runtime into hyper's own
+//!   builders and client (and axum, through hyper-util's
+//!   `TowerToHyperService`).
+//! * [`signal`]: [`ctrl_c`](signal::ctrl_c) and
+//!   [`unix::signal`](signal::unix::signal) (SIGTERM from `kill`, systemd or
+//!   a container runtime), delivered through the reactor.
+//! * [`Runtime::shutdown_timeout`] cancels every task and gives those that
+//!   [`catch_cancel`](task::catch_cancel) a bounded time to finish: with
+//!   `serve`, in-flight requests complete and nothing new is accepted.
+#![cfg_attr(
+    feature = "hyper",
+    doc = "\nWith the `hyper` feature on (as here): [`hyper::serve`], \
+           [`hyper::Executor`], [`hyper::Timer`], [`hyper::Io`].\n"
+)]
+//!
+//! In the repository, `examples/graceful.rs` (SIGTERM, drain, exit 0),
+//! `examples/axum.rs`, `examples/tls.rs` and `examples/websocket.rs` are
+//! complete servers with tests that drive them, and `docs/ecosystem.md`
+//! lists which crates run on this runtime as they are, which need Tokio's
+//! runtime, and what to do about each.
+//!
 //! The design (scheduler, task state machine, cancellation rules) is
-//! described in `docs/ARCHITECTURE.md`.
+//! described in `docs/ARCHITECTURE.md` in the repository.
 
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 mod blocking;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 pub mod io;
 mod loom;
 pub mod metrics;
 pub mod net;
 mod runtime;
 mod scheduler;
+#[cfg(unix)]
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;

@@ -5,7 +5,9 @@
 //! is woken when the socket is ready; the worker thread is never blocked.
 //! Streams implement [`AsyncRead`](crate::io::AsyncRead) and
 //! [`AsyncWrite`](crate::io::AsyncWrite), so `futures::io` utilities work
-//! on them.
+//! on them. With the cargo feature `tokio-io`, [`TcpStream`], its halves
+//! and `UnixStream` also implement Tokio's `AsyncRead` / `AsyncWrite`
+//! (only the traits: no Tokio runtime), for crates written against them.
 //!
 //! Sockets belong to the runtime they were created in (inside a task,
 //! `block_on`, or after [`Handle::enter`](crate::Handle::enter)). Errors
@@ -55,6 +57,8 @@
 mod readiness;
 mod addr;
 pub mod tcp;
+#[cfg(feature = "tokio-io")]
+mod tokio_io;
 mod udp;
 #[cfg(unix)]
 pub mod unix;
