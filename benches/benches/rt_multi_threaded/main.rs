@@ -1,5 +1,6 @@
 //! The workloads of Tokio's `benches/rt_multi_threaded.rs` (plus Tokio's
-//! `remote_spawn_contention` and a `cancel_many`), each run on this runtime,
+//! `remote_spawn_contention`, a `cancel_many`, `channel_fan_in` and
+//! `spawn_join_sequential`), each run on this runtime,
 //! Tokio's multi-thread runtime and async-executor with the same number of
 //! worker threads (`BENCH_WORKERS`, default 2).
 //!
@@ -34,12 +35,14 @@ use std::thread;
 mod busy;
 mod cancel;
 mod chain;
+mod fan_in;
 mod messaging;
 mod spawn;
 
 use busy::*;
 use cancel::*;
 use chain::*;
+use fan_in::*;
 use messaging::*;
 use spawn::*;
 
@@ -69,6 +72,8 @@ criterion_group! {
         chained_spawn,
         remote_spawn_contention,
         cancel_many,
+        channel_fan_in,
+        spawn_join_sequential,
 }
 
 criterion_main!(rt_multi_threaded);

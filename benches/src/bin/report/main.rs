@@ -60,6 +60,16 @@ const WORKLOADS: &[(&str, usize, &str)] = &[
         1_000,
         "1,000 remote spawns while chains of stalling tasks spawn",
     ),
+    (
+        "channel_fan_in",
+        80_000,
+        "8 producers × 10,000 messages → 1 consumer over one async-channel",
+    ),
+    (
+        "spawn_join_sequential",
+        10_000,
+        "10,000 sequential spawn-then-await from one task",
+    ),
     ("ping_pong", 1_000, "1,000 ping-pong rounds over oneshots"),
     (
         "yield_many",
