@@ -250,3 +250,35 @@ fn multicast_v6_join_and_leave_on_loopback() {
     })
     .unwrap();
 }
+
+/// After a socket error (an ICMP "port unreachable" reported on a
+/// connected UDP socket), a later receive waits for a new datagram instead
+/// of spinning: the error readiness is forgotten with the rest when the
+/// retry finds nothing (it was never cleared, and every wait returned at
+/// once, holding the worker at 100% inside one poll).
+#[test]
+fn a_receive_after_a_socket_error_waits_instead_of_spinning() {
+    block_on("recv_after_error", 1, || async {
+        // A port with nobody on it: bind, note the address, close.
+        let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let closed_addr = closed.local_addr().unwrap();
+        drop(closed);
+        let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        socket.connect(closed_addr).await.unwrap();
+        socket.send(b"anyone?").await.unwrap();
+        let mut buf = [0u8; 16];
+        let first = socket.recv(&mut buf).await;
+        assert_eq!(
+            first.unwrap_err().kind(),
+            io::ErrorKind::ConnectionRefused,
+            "the ICMP error is reported once"
+        );
+        // Nothing more comes: the receive must wait (and time out).
+        let second = runtime::time::timeout(
+            std::time::Duration::from_millis(100),
+            socket.recv(&mut buf),
+        )
+        .await;
+        assert!(second.is_err(), "expected the receive to wait: {second:?}");
+    });
+}

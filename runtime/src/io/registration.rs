@@ -190,12 +190,14 @@ impl<E: Source> PollEvented<E> {
         dir: Direction,
         mut op: impl FnMut(&E) -> io::Result<R>,
     ) -> io::Result<R> {
-        std::future::poll_fn(|cx| match coop::poll_proceed(cx) {
-            Some(()) => Poll::Ready(()),
-            None => Poll::Pending,
-        })
-        .await;
         loop {
+            // Each turn spends the task's budget: a source that keeps
+            // reporting readiness without data cannot hold the worker.
+            std::future::poll_fn(|cx| match coop::poll_proceed(cx) {
+                Some(()) => Poll::Ready(()),
+                None => Poll::Pending,
+            })
+            .await;
             let event = self.sched.readiness(dir).await?;
             match op(self.get_ref()) {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {

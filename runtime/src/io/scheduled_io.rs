@@ -221,10 +221,13 @@ impl ScheduledIo {
     }
 
     /// Forgets the readiness in `event` (an operation returned
-    /// `WouldBlock`), unless a newer event has arrived since. Closed and
-    /// error bits stay: they are final.
+    /// `WouldBlock`), unless a newer event has arrived since. The closed
+    /// bits stay: they are final. The error bit goes too (as in Tokio): an
+    /// operation that found nothing to report after an error must wait for
+    /// a new event, or every later wait would return at once and a retry
+    /// loop would spin.
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
-        let clear = event.ready & (READABLE | WRITABLE);
+        let clear = event.ready & (READABLE | WRITABLE | ERROR);
         let mut cur = self.readiness.load(Ordering::Relaxed);
         loop {
             if cur >> TICK_SHIFT != event.tick {
