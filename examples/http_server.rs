@@ -127,8 +127,9 @@ impl Server {
     }
 
     /// Starts accepting connections on the runtime; each connection runs
-    /// as its own task. The returned task ends only on an accept error
-    /// that is not transient (or when cancelled).
+    /// as its own task. The returned task does not end by itself: accept
+    /// errors are skipped (with a back-off when they repeat or when out of
+    /// descriptors); cancel it, or shut the runtime down, to stop.
     pub fn start(self) -> JoinHandle<io::Result<()>> {
         let Server {
             handle,
@@ -156,7 +157,17 @@ impl Server {
                     // This connection is lost (reset before we took it):
                     // the server goes on.
                     Err(err) if is_transient(&err) => continue,
-                    Err(err) => return Err(err),
+                    // Anything else (`accept(2)` also reports errors that
+                    // belong to one pending connection: EPROTO, ENETDOWN,
+                    // EHOSTUNREACH, a firewall's EPERM, ...) must not stop
+                    // the server either; backing off keeps an error that
+                    // repeats from spinning.
+                    Err(err) => {
+                        eprintln!("accept failed ({err}); retrying after {backoff:?}");
+                        runtime::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
+                        continue;
+                    }
                 };
                 let config = config.clone();
                 drop(spawner.spawn(async move {
@@ -171,11 +182,10 @@ impl Server {
 /// `EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`: the process or the system is
 /// out of something that closing connections frees.
 fn is_out_of_resources(err: &io::Error) -> bool {
-    // ENFILE 23, EMFILE 24, ENOBUFS 105, ENOMEM 12 (Linux numbering).
     err.kind() == io::ErrorKind::OutOfMemory
-        || err
-            .raw_os_error()
-            .is_some_and(|e| matches!(e, 12 | 23 | 24 | 105))
+        || err.raw_os_error().is_some_and(|e| {
+            e == libc::EMFILE || e == libc::ENFILE || e == libc::ENOBUFS || e == libc::ENOMEM
+        })
 }
 
 fn is_transient(err: &io::Error) -> bool {
@@ -318,9 +328,20 @@ fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
 }
 
 fn response(status: &str, body: &[u8], keep_alive: bool, head_only: bool) -> Vec<u8> {
+    response_with(status, "", body, keep_alive, head_only)
+}
+
+/// [`response`] with `extra` header lines (each ending in CRLF).
+fn response_with(
+    status: &str,
+    extra: &str,
+    body: &[u8],
+    keep_alive: bool,
+    head_only: bool,
+) -> Vec<u8> {
     let connection = if keep_alive { "keep-alive" } else { "close" };
     let mut out = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: {connection}\r\n\r\n",
+        "HTTP/1.1 {status}\r\n{extra}Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: {connection}\r\n\r\n",
         body.len()
     )
     .into_bytes();
@@ -402,6 +423,11 @@ async fn read_head(
             return Ok(HeadRead::Refuse("400 Bad Request"));
         }
         if let Some(end) = end {
+            if end > max_head {
+                // Complete, but one byte too long (the buffer holds one
+                // byte more than the limit, to tell "at" from "over").
+                return Ok(HeadRead::Refuse("431 Request Header Fields Too Large"));
+            }
             return Ok(HeadRead::Complete(end));
         }
         scanned = *filled;
@@ -466,7 +492,14 @@ async fn serve(mut stream: TcpStream, config: &Config) -> io::Result<()> {
             ("GET" | "HEAD", _) => {
                 Cow::Owned(response("404 Not Found", b"", keep_alive, head_only))
             }
-            _ => Cow::Owned(response("405 Method Not Allowed", b"", keep_alive, false)),
+            // RFC 9110 15.5.6: a 405 lists the methods the target allows.
+            _ => Cow::Owned(response_with(
+                "405 Method Not Allowed",
+                "Allow: GET, HEAD\r\n",
+                b"",
+                keep_alive,
+                false,
+            )),
         };
         // Consume the body (this server ignores it) before answering, by
         // its own deadline: a body that trickles in is cut off.

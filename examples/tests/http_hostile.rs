@@ -344,3 +344,39 @@ fn a_client_that_never_reads_is_dropped_at_the_write_deadline() {
     );
     drop(s);
 }
+
+/// A head exactly one byte over the limit is refused too (it fit the
+/// read buffer, which holds one byte more than the limit), and a 405 says
+/// which methods are allowed.
+#[test]
+fn a_head_one_byte_over_the_limit_gets_431_and_405_lists_the_methods() {
+    let config = Config {
+        max_head: 64,
+        ..Config::default()
+    };
+    let (_rt, addr) = start(config);
+    let head = |len: usize| {
+        let start = "GET / HTTP/1.1\r\nHost: t\r\nX: ";
+        let end = "\r\n\r\n";
+        let pad = "a".repeat(len - start.len() - end.len());
+        format!("{start}{pad}{end}")
+    };
+    assert_refused(addr, head(65).as_bytes(), "431");
+    // At the limit: served.
+    let mut s = connect(addr);
+    s.write_all(head(64).as_bytes()).unwrap();
+    let mut buf = [0u8; 256];
+    let n = s.read(&mut buf).unwrap();
+    assert!(
+        buf[..n].starts_with(b"HTTP/1.1 200 OK"),
+        "{:?}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+
+    let mut s = connect(addr);
+    s.write_all(b"DELETE / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let got = read_until_closed(&mut s);
+    assert!(got.starts_with("HTTP/1.1 405"), "{got:?}");
+    assert!(got.contains("\r\nAllow: GET, HEAD\r\n"), "{got:?}");
+}
