@@ -418,3 +418,29 @@ fn executor_spawns_on_the_runtime_current_at_construction() {
         assert_eq!(rx.recv_timeout(WAIT), Ok(true));
     });
 }
+
+/// `Io` does not trust a reader that reports more bytes than it was given
+/// (`AsyncRead` is a safe trait): it panics instead of advancing hyper's
+/// buffer past what was initialized.
+#[test]
+fn io_refuses_a_reader_that_overreports() {
+    struct Overreports;
+    impl futures_io::AsyncRead for Overreports {
+        fn poll_read(
+            self: std::pin::Pin<&mut Self>,
+            _cx: &mut std::task::Context<'_>,
+            buf: &mut [u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            std::task::Poll::Ready(Ok(buf.len() + 1))
+        }
+    }
+    let mut io = Box::pin(Io::new(Overreports));
+    let mut storage = [0u8; 8];
+    let mut buf = hyper::rt::ReadBuf::new(&mut storage);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        hyper::rt::Read::poll_read(io.as_mut(), &mut cx, buf.unfilled())
+    }));
+    let message = support::panic_message(&*polled.expect_err("an overreport was accepted"));
+    assert!(message.contains("reported 9 bytes"), "{message}");
+}

@@ -274,11 +274,9 @@ fn a_receive_after_a_socket_error_waits_instead_of_spinning() {
             "the ICMP error is reported once"
         );
         // Nothing more comes: the receive must wait (and time out).
-        let second = runtime::time::timeout(
-            std::time::Duration::from_millis(100),
-            socket.recv(&mut buf),
-        )
-        .await;
+        let second =
+            runtime::time::timeout(std::time::Duration::from_millis(100), socket.recv(&mut buf))
+                .await;
         assert!(second.is_err(), "expected the receive to wait: {second:?}");
     });
 }

@@ -93,10 +93,17 @@ impl<T: AsyncRead> ::hyper::rt::Read for Io<T> {
         cx: &mut Context<'_>,
         mut buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        let n = ready!(self.project().poll_read(cx, buf.initialize_unfilled()))?;
-        // SAFETY: `initialize_unfilled` initialized every unfilled byte, and
-        // the reader filled the first `n` of them (`AsyncRead` never reports
-        // more bytes than the slice it was given).
+        let unfilled = buf.initialize_unfilled();
+        let len = unfilled.len();
+        let n = ready!(self.project().poll_read(cx, unfilled))?;
+        // `AsyncRead` is a safe trait: a buggy reader could report more
+        // than it was given. Never trust that past the slice.
+        assert!(
+            n <= len,
+            "an AsyncRead reported {n} bytes read into a buffer of {len}"
+        );
+        // SAFETY: `initialize_unfilled` initialized every unfilled byte,
+        // and `n` is at most their number (checked above).
         unsafe { buf.advance(n) };
         Poll::Ready(Ok(()))
     }

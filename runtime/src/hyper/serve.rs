@@ -55,6 +55,21 @@ const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 /// cancelled. With `shutdown_timeout`, connections still busy when the
 /// timeout expires are dropped.
 ///
+/// The drain waits for every request in flight, however long it takes: a
+/// client that never finishes sending a body, or a handler that never
+/// returns (long polling, server-sent events), holds it open. A second
+/// `cancel()` does not cut it short (the cancellation was already
+/// received). Bound it where that matters: shut the runtime down with
+/// [`Runtime::shutdown_timeout`](crate::Runtime::shutdown_timeout), or
+/// stop awaiting the task after a deadline of your own and drop the
+/// runtime.
+///
+/// Only cancelling the *task* drains. Dropping the `serve` future (for
+/// example when it loses a `select` against `ctrl_c()`, or when it is
+/// awaited directly in `block_on`, which is not a task) drops every
+/// connection at once, requests in flight included: spawn `serve` and
+/// cancel its task instead, as below and in `examples/graceful.rs`.
+///
 /// `service` is cloned for each connection. An axum `Router` serves through
 /// `hyper_util::service::TowerToHyperService::new(router)`.
 ///

@@ -186,8 +186,9 @@ pub struct Signal {
 
 impl Signal {
     /// Waits for the next delivery. Returns `None` once the runtime the
-    /// `Signal` was created in has shut down: nothing can be reported
-    /// anymore.
+    /// `Signal` was created in has shut down and the deliveries that came
+    /// before are reported (a pending delivery is still `Some(())` first):
+    /// nothing more can be reported.
     ///
     /// Cancel safe: dropping the future loses no delivery.
     ///
@@ -214,7 +215,8 @@ impl Signal {
 
     /// Polls for the next delivery (`recv` for hand-written futures and
     /// streams): `Ready(Some(()))` for a delivery, `Ready(None)` once the
-    /// runtime shut down, and `Pending` with `cx`'s waker stored otherwise.
+    /// runtime shut down (after any pending delivery), and `Pending` with
+    /// `cx`'s waker stored otherwise.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
         loop {
             if self.take_delivery() {
