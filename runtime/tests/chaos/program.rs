@@ -523,6 +523,10 @@ fn spawn_child(
 }
 
 fn record_is_cancelled(t: &TaskRt, when: &str) {
+    // Read before the flag: a cancel() that returned before this read must
+    // show in the flag. (Read after it, the controller could cancel in
+    // between, and a correct `false` would look like a violation.)
+    let issued_before = t.log.cancel_issued.get();
     let flag = is_cancelled();
     if flag && !t.log.cancel_requested.get() {
         t.ctx.violation(format!(
@@ -530,7 +534,7 @@ fn record_is_cancelled(t: &TaskRt, when: &str) {
             t.spec.id
         ));
     }
-    if !flag && t.log.cancel_issued.get() {
+    if !flag && issued_before {
         t.ctx.violation(format!(
             "task {}: is_cancelled() false {when}, after cancel() returned",
             t.spec.id
