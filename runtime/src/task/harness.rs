@@ -3,7 +3,7 @@
 
 use super::cancel::PollScope;
 use super::error::Repr;
-use super::raw::{Cell, Header, Notified, RawTask, Schedule, Stage};
+use super::raw::{Cell, Frame, Header, Notified, RawTask, Schedule, Stage};
 use super::state::{Notify, TransitionToIdle, TransitionToRunning};
 use super::{coop, waker, JoinError};
 use std::future::Future;
@@ -46,7 +46,7 @@ where
     // SAFETY: we hold RUNNING, which gives this thread the poll-only fields.
     let (consumed, catch_live, shield_live) = header.cancel.with(|c| unsafe {
         let c = &*c;
-        (c.consumed, c.catch_live, c.shield_live)
+        (c.consumed(), c.live(Frame::Catch), c.live(Frame::Shield))
     });
     let deliver = cancelled && !consumed && shield_live == 0;
     if deliver && catch_live == 0 {
@@ -93,7 +93,7 @@ where
     match result {
         Ok(Poll::Ready(value)) => {
             // SAFETY: still RUNNING.
-            let delivered = header.cancel.with(|c| unsafe { (*c).delivered });
+            let delivered = header.cancel.with(|c| unsafe { (*c).delivered() });
             let output = if let Some(Err(panic)) = dropped {
                 drop_value(value);
                 Err(panic)
@@ -110,7 +110,7 @@ where
         }
         Ok(Poll::Pending) => {
             // SAFETY: still RUNNING.
-            let consumed = header.cancel.with(|c| unsafe { (*c).consumed });
+            let consumed = header.cancel.with(|c| unsafe { (*c).consumed() });
             if deliver && !consumed {
                 // No `catch_cancel` on the poll path took it: it ends the task.
                 cancel_and_complete(cell);
