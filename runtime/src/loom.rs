@@ -18,7 +18,9 @@
 
 #[cfg(not(runtime_loom))]
 mod imp {
-    pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use std::sync::atomic::{
+        fence, AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+    };
     pub(crate) use std::sync::Arc;
     pub(crate) use std::thread_local;
 
@@ -52,7 +54,9 @@ mod imp {
 #[cfg(runtime_loom)]
 mod imp {
     pub(crate) use loom::cell::UnsafeCell;
-    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::atomic::{
+        fence, AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+    };
 
     /// `std`'s `Arc`, not loom's: the scheduler has `self: &Arc<Self>`
     /// methods, and only `std`'s `Arc` may be a method receiver on stable

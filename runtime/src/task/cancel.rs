@@ -21,7 +21,7 @@
 //! future sent elsewhere) leaves the first task's count high, which only
 //! makes that task poll once more before dropping its future.
 
-use super::raw::{CancelFrames, Header, RawTask};
+use super::raw::{CancelFrames, Frame, Header, RawTask};
 use super::{harness, Cancelled, Id};
 use std::cell::Cell;
 use std::future::Future;
@@ -179,39 +179,25 @@ pub fn catch_cancel<F: Future>(future: F) -> CatchCancel<F> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct CatchCancel<F> {
     inner: Option<F>,
-    /// The task whose `catch_live` counts this frame.
+    /// The task whose live `catch_cancel` count includes this frame.
     registered: Option<Id>,
 }
 
 /// Deregisters a frame from the task it counted in, if that task is the one
-/// being polled here. Returns the task's counters after the change.
-fn deregister(registered: &mut Option<Id>, field: fn(&mut CancelFrames) -> &mut u16) {
+/// being polled here.
+fn deregister(registered: &mut Option<Id>, frame: Frame) {
     let Some(id) = registered.take() else { return };
     if let Some(scope) = current().filter(|s| s.id() == id) {
-        scope.frames(|f| {
-            let n = field(f);
-            *n = n.saturating_sub(1);
-        });
+        scope.frames(|f| f.deregister(frame));
     }
 }
 
-fn register(registered: &mut Option<Id>, scope: Scope, field: fn(&mut CancelFrames) -> &mut u16) {
+fn register(registered: &mut Option<Id>, scope: Scope, frame: Frame) {
     if *registered != Some(scope.id()) {
-        deregister(registered, field);
-        scope.frames(|f| {
-            let n = field(f);
-            *n = n.saturating_add(1);
-        });
+        deregister(registered, frame);
+        scope.frames(|f| f.register(frame));
         *registered = Some(scope.id());
     }
-}
-
-fn catch_live(f: &mut CancelFrames) -> &mut u16 {
-    &mut f.catch_live
-}
-
-fn shield_live(f: &mut CancelFrames) -> &mut u16 {
-    &mut f.shield_live
 }
 
 impl<F: Future> CatchCancel<F> {
@@ -234,7 +220,7 @@ impl<F: Future> CatchCancel<F> {
         // `registered` field is not pinned.
         let this = unsafe { self.get_unchecked_mut() };
         this.inner = None;
-        deregister(&mut this.registered, catch_live);
+        deregister(&mut this.registered, Frame::Catch);
     }
 
     fn poll_inner(mut self: Pin<&mut Self>, cx: &mut Context<'_>, depth: u32) -> Poll<F::Output> {
@@ -261,8 +247,8 @@ impl<F: Future> CatchCancel<F> {
     /// Takes the cancellation: mark it consumed, drop the inner future.
     fn consume(self: Pin<&mut Self>, scope: Scope) -> Poll<Result<F::Output, Cancelled>> {
         scope.frames(|f| {
-            f.consumed = true;
-            f.delivered = true;
+            f.set_consumed(true);
+            f.set_delivered();
         });
         update(|s| s.deliver = false);
         self.finish();
@@ -289,7 +275,7 @@ impl<F: Future> Future for CatchCancel<F> {
         register(
             unsafe { &mut self.as_mut().get_unchecked_mut().registered },
             scope,
-            catch_live,
+            Frame::Catch,
         );
 
         let depth = scope.catch_depth + 1;
@@ -298,11 +284,11 @@ impl<F: Future> Future for CatchCancel<F> {
         }
         // Frames deeper than this one may be live (more are registered than
         // sit on the poll stack); give them the first chance.
-        if u32::from(scope.frames(|f| f.catch_live)) > depth {
+        if u32::from(scope.frames(|f| f.live(Frame::Catch))) > depth {
             if let Poll::Ready(v) = self.as_mut().poll_inner(cx, depth) {
                 return Poll::Ready(Ok(v));
             }
-            if scope.frames(|f| f.consumed) {
+            if scope.frames(|f| f.consumed()) {
                 return Poll::Pending;
             }
         }
@@ -315,7 +301,7 @@ impl<F> Drop for CatchCancel<F> {
         // Drop the inner future first: frames nested inside it deregister
         // before this one.
         self.inner = None;
-        deregister(&mut self.registered, catch_live);
+        deregister(&mut self.registered, Frame::Catch);
     }
 }
 
@@ -373,9 +359,9 @@ impl<F> Shield<F> {
     /// cancellation, wakes the task so its next poll delivers it.
     fn release(&mut self) {
         let Some(id) = self.registered else { return };
-        deregister(&mut self.registered, shield_live);
+        deregister(&mut self.registered, Frame::Shield);
         if let Some(scope) = current().filter(|s| s.id() == id) {
-            let released = scope.frames(|f| f.shield_live == 0 && !f.consumed);
+            let released = scope.frames(|f| f.live(Frame::Shield) == 0 && !f.consumed());
             if released && scope.header().state.load().is_cancelled() {
                 // SAFETY: the task is being polled on this thread, and the
                 // poller's reference keeps it alive; wake_by_ref takes its
@@ -398,7 +384,7 @@ impl<F: Future> Future for Shield<F> {
         let Some(scope) = current() else {
             return inner.poll(cx);
         };
-        register(&mut this.registered, scope, shield_live);
+        register(&mut this.registered, scope, Frame::Shield);
 
         struct RestoreDeliver(bool);
         impl Drop for RestoreDeliver {
@@ -438,7 +424,7 @@ pub(super) fn current_id() -> Option<Id> {
 /// It never drops anything itself: `poll_with` reports the cancellation and
 /// the group decides.
 pub(super) struct GroupFrame {
-    /// The task whose `catch_live` counts this frame.
+    /// The task whose live `catch_cancel` count includes this frame.
     registered: Option<Id>,
     /// The task whose cancellation this frame consumed (and must re-arm).
     took: Option<Id>,
@@ -464,21 +450,21 @@ impl GroupFrame {
         let Some(scope) = current() else {
             return Ok(poll_inner());
         };
-        register(&mut self.registered, scope, catch_live);
+        register(&mut self.registered, scope, Frame::Catch);
         let depth = scope.catch_depth + 1;
         if !scope.deliver {
             return Ok(at_depth(depth, poll_inner));
         }
         // Deeper frames (inside the group's body) get the first chance.
-        if u32::from(scope.frames(|f| f.catch_live)) > depth {
+        if u32::from(scope.frames(|f| f.live(Frame::Catch))) > depth {
             let out = at_depth(depth, poll_inner);
-            if out.is_ready() || scope.frames(|f| f.consumed) {
+            if out.is_ready() || scope.frames(|f| f.consumed()) {
                 return Ok(out);
             }
         }
         scope.frames(|f| {
-            f.consumed = true;
-            f.delivered = true;
+            f.set_consumed(true);
+            f.set_delivered();
         });
         update(|s| s.deliver = false);
         self.took = Some(scope.id());
@@ -488,10 +474,10 @@ impl GroupFrame {
     /// Deregisters the frame; if it took the task's cancellation, re-arms
     /// it and wakes the task so that its next poll delivers it again.
     pub(super) fn release(&mut self) {
-        deregister(&mut self.registered, catch_live);
+        deregister(&mut self.registered, Frame::Catch);
         let Some(id) = self.took.take() else { return };
         if let Some(scope) = current().filter(|s| s.id() == id) {
-            scope.frames(|f| f.consumed = false);
+            scope.frames(|f| f.set_consumed(false));
             // SAFETY: the task is being polled (or its future dropped) on
             // this thread, and the poller's reference keeps it alive;
             // wake_by_ref takes its own reference if it queues the task.

@@ -3,7 +3,7 @@
 
 use super::cancel::PollScope;
 use super::error::Repr;
-use super::raw::{Cell, Header, Notified, RawTask, Schedule, Stage};
+use super::raw::{Cell, Frame, Header, Notified, RawTask, Schedule, Stage};
 use super::state::{Notify, TransitionToIdle, TransitionToRunning};
 use super::{coop, waker, JoinError};
 use std::future::Future;
@@ -43,12 +43,21 @@ where
         }
     };
 
-    // SAFETY: we hold RUNNING, which gives this thread the poll-only fields.
-    let (consumed, catch_live, shield_live) = header.cancel.with(|c| unsafe {
-        let c = &*c;
-        (c.consumed, c.catch_live, c.shield_live)
-    });
-    let deliver = cancelled && !consumed && shield_live == 0;
+    // The frames are only read when a cancellation was requested (the
+    // common poll reads nothing but the state word).
+    let (deliver, catch_live) = if cancelled {
+        // SAFETY: we hold RUNNING, which gives this thread the poll-only
+        // fields.
+        header.cancel.with(|c| unsafe {
+            let c = &*c;
+            (
+                !c.consumed() && c.live(Frame::Shield) == 0,
+                c.live(Frame::Catch),
+            )
+        })
+    } else {
+        (false, 0)
+    };
     if deliver && catch_live == 0 {
         // Rule 2: the cancellation becomes the result; the future is
         // dropped, not polled again.
@@ -93,7 +102,7 @@ where
     match result {
         Ok(Poll::Ready(value)) => {
             // SAFETY: still RUNNING.
-            let delivered = header.cancel.with(|c| unsafe { (*c).delivered });
+            let delivered = header.cancel.with(|c| unsafe { (*c).delivered() });
             let output = if let Some(Err(panic)) = dropped {
                 drop_value(value);
                 Err(panic)
@@ -110,8 +119,7 @@ where
         }
         Ok(Poll::Pending) => {
             // SAFETY: still RUNNING.
-            let consumed = header.cancel.with(|c| unsafe { (*c).consumed });
-            if deliver && !consumed {
+            if deliver && !header.cancel.with(|c| unsafe { (*c).consumed() }) {
                 // No `catch_cancel` on the poll path took it: it ends the task.
                 cancel_and_complete(cell);
                 return;
@@ -219,9 +227,7 @@ where
         header.join_waker.with(|w| {
             // SAFETY: JOIN_WAKER is set and COMPLETE now too, so the handle
             // cannot take the slot back: we have read access.
-            if let Some(w) = unsafe { &*w } {
-                w.wake_by_ref();
-            }
+            unsafe { &*w }.with(Waker::wake_by_ref);
         });
         let after = header.state.unset_join_waker_after_complete();
         if !after.is_join_interested() {
@@ -293,7 +299,7 @@ fn can_read_output(header: &Header, waker: &Waker) -> bool {
         // SAFETY: with JOIN_WAKER set the slot is only read, by anyone.
         let same = header
             .join_waker
-            .with(|w| unsafe { &*w }.as_ref().is_some_and(|w| w.will_wake(waker)));
+            .with(|w| unsafe { &*w }.with(|w| w.will_wake(waker)) == Some(true));
         if same {
             return false;
         }
@@ -303,9 +309,7 @@ fn can_read_output(header: &Header, waker: &Waker) -> bool {
     }
     // JOIN_WAKER is clear: the slot is ours to write.
     // SAFETY: as just said.
-    header
-        .join_waker
-        .with_mut(|w| unsafe { *w = Some(waker.clone()) });
+    header.join_waker.with_mut(|w| unsafe { (*w).set(waker) });
     header.state.set_join_waker().is_err()
 }
 

@@ -4,6 +4,7 @@
 
 use super::harness;
 use super::state::State;
+use super::waker::JoinWaker;
 use super::Id;
 use crate::loom::UnsafeCell;
 use std::future::Future;
@@ -51,38 +52,109 @@ pub(crate) struct Links {
     pub(crate) next: Option<NonNull<Header>>,
 }
 
-/// Cancellation bookkeeping that only the thread polling the task touches.
+/// Cancellation bookkeeping that only the thread polling the task touches:
+/// two live-frame counts and two flags, packed into 32 bits (the other half
+/// of the state word's 64-bit slot in the header).
 ///
-/// The counts are `u16` to keep the header small; they saturate rather
-/// than wrap (over 65,535 live frames in one task, a count can only err
-/// high, which delays nothing but a shield's release).
+/// Each count is 15 bits and saturates at [`CancelFrames::MAX_LIVE`] rather
+/// than wrapping; the top bit of each half holds one flag. `catch` carries
+/// `consumed`, `shield` carries `delivered`.
 #[derive(Default)]
 pub(crate) struct CancelFrames {
+    catch: u16,
+    shield: u16,
+}
+
+/// Which live-frame count of [`CancelFrames`] a frame counts in.
+#[derive(Clone, Copy)]
+pub(crate) enum Frame {
+    /// A `catch_cancel` frame (or a task group's).
+    Catch,
+    /// A `shield` frame.
+    Shield,
+}
+
+/// The flag bit in each half of [`CancelFrames`].
+const FLAG: u16 = 1 << 15;
+
+impl CancelFrames {
+    /// Where a live-frame count saturates (over 32,767 live frames of one
+    /// kind in one task).
+    pub(crate) const MAX_LIVE: u16 = FLAG - 1;
+
+    fn half(&mut self, frame: Frame) -> &mut u16 {
+        match frame {
+            Frame::Catch => &mut self.catch,
+            Frame::Shield => &mut self.shield,
+        }
+    }
+
+    /// Live frames of this kind registered in the task.
+    pub(crate) fn live(&self, frame: Frame) -> u16 {
+        match frame {
+            Frame::Catch => self.catch & Self::MAX_LIVE,
+            Frame::Shield => self.shield & Self::MAX_LIVE,
+        }
+    }
+
+    /// Counts one more live frame (saturating).
+    pub(crate) fn register(&mut self, frame: Frame) {
+        let half = self.half(frame);
+        if *half & Self::MAX_LIVE < Self::MAX_LIVE {
+            *half += 1;
+        }
+    }
+
+    /// Counts one frame less (saturating at zero).
+    pub(crate) fn deregister(&mut self, frame: Frame) {
+        let half = self.half(frame);
+        if *half & Self::MAX_LIVE > 0 {
+            *half -= 1;
+        }
+    }
+
     /// A `catch_cancel` received the cancellation: never deliver again.
     /// (A task group's frame clears it when it re-arms the cancellation.)
-    pub(crate) consumed: bool,
+    pub(crate) fn consumed(&self) -> bool {
+        self.catch & FLAG != 0
+    }
+
+    pub(crate) fn set_consumed(&mut self, consumed: bool) {
+        if consumed {
+            self.catch |= FLAG;
+        } else {
+            self.catch &= !FLAG;
+        }
+    }
+
     /// A frame (`catch_cancel` or a task group) received the cancellation
     /// at least once; never cleared. The task then reports cancelled when
     /// it finishes, whatever its future returns (one rule for both).
-    pub(crate) delivered: bool,
-    /// Live `catch_cancel` frames registered in this task.
-    pub(crate) catch_live: u16,
-    /// Live `shield` frames registered in this task.
-    pub(crate) shield_live: u16,
+    pub(crate) fn delivered(&self) -> bool {
+        self.shield & FLAG != 0
+    }
+
+    pub(crate) fn set_delivered(&mut self) {
+        self.shield |= FLAG;
+    }
 }
 
 /// The untyped part of every task, at offset 0 of the allocation.
+///
+/// The state word (32 bits) and the cancellation frames (32 bits) share the
+/// first eight bytes; see docs/ARCHITECTURE.md for the layout and what each
+/// field costs.
 #[repr(C)]
 pub(crate) struct Header {
     pub(crate) state: State,
+    /// Only touched by the thread holding RUNNING (see `task::cancel`).
+    pub(crate) cancel: UnsafeCell<CancelFrames>,
     pub(super) vtable: &'static Vtable,
     /// Task-list links; only touched under that list shard's lock.
     pub(crate) links: UnsafeCell<Links>,
     pub(crate) id: Id,
     /// The join waker; who may touch it is decided by the JOIN_WAKER bit.
-    pub(super) join_waker: UnsafeCell<Option<Waker>>,
-    /// Only touched by the thread holding RUNNING (see `task::cancel`).
-    pub(crate) cancel: UnsafeCell<CancelFrames>,
+    pub(super) join_waker: UnsafeCell<JoinWaker>,
 }
 
 /// What the task holds in place of its future over its life.
@@ -122,11 +194,11 @@ where
         let cell = Box::new(Cell {
             header: Header {
                 state: State::new(),
+                cancel: UnsafeCell::new(CancelFrames::default()),
                 vtable: &Self::VTABLE,
                 links: UnsafeCell::new(Links::default()),
                 id,
-                join_waker: UnsafeCell::new(None),
-                cancel: UnsafeCell::new(CancelFrames::default()),
+                join_waker: UnsafeCell::new(JoinWaker::empty()),
             },
             scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),
@@ -331,21 +403,41 @@ impl Drop for ListedTask {
 mod tests {
     use super::*;
 
-    /// The idle-task memory budget: a task whose future is a ZST must fit a
-    /// 96-byte allocator chunk (88 bytes requested on glibc), which keeps
-    /// its footprint at async-executor's (see docs/benchmarks.md).
+    /// The idle-task memory budget: a task whose future is a ZST must fit an
+    /// 80-byte allocator chunk (72 bytes requested on glibc: a 48-byte
+    /// header, the scheduler handle, a 16-byte stage), 16 bytes under
+    /// async-executor's (see docs/benchmarks.md).
     #[test]
-    fn small_task_fits_in_88_bytes() {
+    fn small_task_fits_in_72_bytes() {
         type Small = Cell<std::future::Pending<()>, std::sync::Arc<()>>;
+        assert_eq!(std::mem::size_of::<Header>(), 48);
+        assert_eq!(std::mem::size_of::<JoinWaker>(), 8);
+        assert_eq!(std::mem::size_of::<CancelFrames>(), 4);
         assert!(
-            std::mem::size_of::<Header>() <= 64,
-            "header is {}",
-            std::mem::size_of::<Header>()
-        );
-        assert!(
-            std::mem::size_of::<Small>() <= 88,
+            std::mem::size_of::<Small>() <= 72,
             "task is {}",
             std::mem::size_of::<Small>()
         );
+    }
+
+    #[test]
+    fn cancel_frames_saturate_and_keep_their_flags() {
+        let mut f = CancelFrames::default();
+        f.set_consumed(true);
+        f.set_delivered();
+        for _ in 0..CancelFrames::MAX_LIVE as u32 + 5 {
+            f.register(Frame::Catch);
+        }
+        f.register(Frame::Shield);
+        assert_eq!(f.live(Frame::Catch), CancelFrames::MAX_LIVE);
+        assert_eq!(f.live(Frame::Shield), 1);
+        assert!(f.consumed() && f.delivered());
+        f.deregister(Frame::Shield);
+        f.deregister(Frame::Shield);
+        assert_eq!(f.live(Frame::Shield), 0);
+        assert!(f.delivered(), "a count at zero leaves its flag alone");
+        f.set_consumed(false);
+        assert!(!f.consumed());
+        assert_eq!(f.live(Frame::Catch), CancelFrames::MAX_LIVE);
     }
 }

@@ -1,19 +1,21 @@
 //! The task state word: lifecycle flags and the reference count in one
-//! `AtomicUsize`, so every transition is a single atomic operation.
+//! `AtomicU32`, so every transition is a single atomic operation. (32 bits,
+//! not a `usize`, so the header's other half-word can hold the task's
+//! cancellation frames: see `raw::Header`.)
 //!
 //! Each transition is a method returning a `#[must_use]` outcome that tells
 //! the caller what it now owns (a reference to hand to a run queue, the
 //! output to drop, the join waker to wake). The protocol as a whole is
 //! described in the [`task`](super) module docs.
 
-use crate::loom::{AtomicUsize, Ordering};
+use crate::loom::{AtomicU32, Ordering};
 use std::fmt;
 
 /// A worker is polling the future (or dropping it at shutdown).
 ///
 /// Rules out: a second concurrent poll. Whoever sets it has exclusive
 /// access to the future and the poll-only fields until it clears it.
-const RUNNING: usize = 1 << 0;
+const RUNNING: u32 = 1 << 0;
 
 /// The task sits in a run queue, or is about to be pushed into one, and the
 /// queue owns one reference for it.
@@ -22,27 +24,27 @@ const RUNNING: usize = 1 << 0;
 /// task is in at most one queue at a time. Set while RUNNING, it means
 /// "woken during the poll": the poller re-queues the task once, after the
 /// poll.
-const SCHEDULED: usize = 1 << 1;
+const SCHEDULED: u32 = 1 << 1;
 
 /// The future has been dropped and the output (value, panic or
 /// cancellation) stored. Never cleared.
 ///
 /// Rules out: any further poll, any scheduling, and a later `cancel()`
 /// changing the result.
-const COMPLETE: usize = 1 << 2;
+const COMPLETE: u32 = 1 << 2;
 
 /// `cancel()` was called. Never cleared.
 ///
 /// Rules out: a second cancellation being delivered (a second `cancel()`
 /// finds it set and does nothing).
-const CANCELLED: usize = 1 << 3;
+const CANCELLED: u32 = 1 << 3;
 
 /// A `JoinHandle` exists. Cleared when it is dropped.
 ///
 /// While set, the output belongs to the handle once COMPLETE is set. Once
 /// cleared, the completing worker drops the output itself, so a detached
 /// task's output never leaks.
-const JOIN_INTEREST: usize = 1 << 4;
+const JOIN_INTEREST: u32 = 1 << 4;
 
 /// The join waker slot holds a waker that the *task side* may read.
 ///
@@ -50,25 +52,33 @@ const JOIN_INTEREST: usize = 1 << 4;
 /// the bit (when not COMPLETE) to regain it. While clear, the slot belongs to
 /// the `JoinHandle` (or to whoever dropped it), and the task side must not
 /// read it. This rules out the waker being replaced while it is woken.
-const JOIN_WAKER: usize = 1 << 5;
+const JOIN_WAKER: u32 = 1 << 5;
 
-const STATE_MASK: usize = RUNNING | SCHEDULED | COMPLETE | CANCELLED | JOIN_INTEREST | JOIN_WAKER;
+const STATE_MASK: u32 = RUNNING | SCHEDULED | COMPLETE | CANCELLED | JOIN_INTEREST | JOIN_WAKER;
 const REF_SHIFT: u32 = STATE_MASK.count_ones();
-/// One reference in the packed count.
-const REF_ONE: usize = 1 << REF_SHIFT;
+/// One reference in the packed count (26 bits: see `ref_inc` for the
+/// limit).
+const REF_ONE: u32 = 1 << REF_SHIFT;
+
+/// The most references a task may have (2^25, about 33 million): `ref_inc`
+/// aborts the process beyond it, as `Arc::clone` does near `isize::MAX`.
+/// Every reference is a waker, a queue entry or a handle somewhere, so
+/// reaching it means wakers are being leaked.
+const MAX_REFS: u32 = 1 << 25;
+const _: () = assert!(MAX_REFS as u64 * REF_ONE as u64 * 2 == 1 << 32);
 
 /// A new task: scheduled (its first run), a `JoinHandle`, and three
 /// references: the handle, the run-queue entry, the runtime's task list.
-const INITIAL: usize = SCHEDULED | JOIN_INTEREST | (3 * REF_ONE);
+const INITIAL: u32 = SCHEDULED | JOIN_INTEREST | (3 * REF_ONE);
 
 /// The atomic state of one task.
 pub(crate) struct State {
-    val: AtomicUsize,
+    val: AtomicU32,
 }
 
 /// A copy of the state word, with readable accessors.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Snapshot(usize);
+pub(crate) struct Snapshot(u32);
 
 /// What `transition_to_running` found.
 #[must_use]
@@ -117,7 +127,7 @@ pub(crate) struct DropJoin {
 impl State {
     pub(crate) fn new() -> State {
         State {
-            val: AtomicUsize::new(INITIAL),
+            val: AtomicU32::new(INITIAL),
         }
     }
 
@@ -382,8 +392,10 @@ impl State {
         // Relaxed: a new reference is made from an existing one, which
         // already keeps the task alive (as `Arc::clone`).
         let prev = self.val.fetch_add(REF_ONE, Ordering::Relaxed);
-        if prev > usize::MAX / 2 {
+        if prev > MAX_REFS * REF_ONE {
             // Wakers leaked in a loop; continuing would wrap the count.
+            // The margin up to the word's top (as much again) absorbs the
+            // increments racing this one before the abort.
             std::process::abort();
         }
     }
@@ -394,7 +406,8 @@ impl State {
         // AcqRel: Release orders this holder's accesses before the free;
         // Acquire makes the deallocating thread see every other holder's
         // (as `Arc::drop`).
-        let prev = Snapshot(self.val.fetch_sub(n * REF_ONE, Ordering::AcqRel));
+        // `n` is 1 or 2 (see the callers), so the product cannot overflow.
+        let prev = Snapshot(self.val.fetch_sub(n as u32 * REF_ONE, Ordering::AcqRel));
         debug_assert!(prev.ref_count() >= n);
         prev.ref_count() == n
     }
@@ -420,7 +433,7 @@ impl Snapshot {
         self.0 & JOIN_WAKER != 0
     }
     pub(crate) fn ref_count(self) -> usize {
-        self.0 >> REF_SHIFT
+        (self.0 >> REF_SHIFT) as usize
     }
 }
 
