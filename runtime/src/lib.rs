@@ -54,6 +54,7 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 mod blocking;
+mod driver;
 pub mod io;
 mod loom;
 pub mod metrics;

@@ -129,15 +129,15 @@ fn two_unparkers() {
     });
 }
 
-/// A stand-in for the I/O poller: `wake_driver` sets a signal that stays
+/// A stand-in for the I/O poller: `unpark` sets a signal that stays
 /// set until a wait consumes it (an eventfd).
 struct FakePoller {
     signaled: crate::loom::Mutex<bool>,
     cvar: crate::loom::Condvar,
 }
 
-impl super::park::WakeDriver for FakePoller {
-    fn wake_driver(&self) {
+impl crate::driver::Unpark for FakePoller {
+    fn unpark(&self) {
         *self.signaled.lock() = true;
         self.cvar.notify_one();
     }

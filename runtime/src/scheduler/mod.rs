@@ -7,6 +7,8 @@
 //!
 //! `Shared` is what every handle, task and worker points to.
 
+pub(crate) mod auto_advance;
+mod drivers;
 pub(crate) mod idle;
 #[cfg(all(test, runtime_loom))]
 mod loom_idle;
@@ -19,13 +21,14 @@ pub(crate) mod queue;
 pub(crate) mod worker;
 
 use crate::blocking::BlockingPool;
-use crate::io::reactor::Reactor;
+use crate::driver::io::Reactor;
+use crate::driver::time::Driver as TimeDriver;
 use crate::loom::{fence, Arc, AtomicBool, Condvar, Mutex, Ordering};
 use crate::metrics::Metrics;
 use crate::task::list::OwnedTasks;
 use crate::task::raw::{Header, ListedTask, Notified, Schedule};
 use crate::task::{self, JoinHandle};
-use crate::time::driver::Driver as TimeDriver;
+use drivers::Holder;
 use idle::Idle;
 use park::Unparker;
 use queue::{Injector, Stealer};
@@ -45,12 +48,16 @@ pub(crate) struct Shared {
     pub(crate) idle: Idle,
     pub(crate) owned: OwnedTasks,
     pub(crate) blocking: BlockingPool,
-    /// The timers and the clock (`crate::time`).
-    pub(crate) time: TimeDriver,
+    /// The time driver: the timers and the clock (the top of the driver
+    /// stack; reached through `time()` and the timer calls of `drivers`).
+    time: TimeDriver,
     /// Counters and task tracking (`crate::metrics`).
     pub(crate) metrics: Metrics,
-    /// The I/O reactor (`crate::io`).
-    pub(crate) io: Reactor,
+    /// The I/O driver (the bottom of the driver stack; sockets hold a
+    /// handle to it, `io_handle()`).
+    io: Arc<Reactor>,
+    /// The worker waiting in the driver stack, if any (`drivers`).
+    holder: Holder,
     /// Set when shutdown begins (once).
     shutting_down: AtomicBool,
     /// Set when the workers must exit (after shutdown's grace period).
@@ -78,7 +85,7 @@ impl Shared {
         remotes: Box<[Remote]>,
         blocking: BlockingPool,
         time: TimeDriver,
-        io: Reactor,
+        io: Arc<Reactor>,
     ) -> Shared {
         let workers = remotes.len();
         Shared {
@@ -89,6 +96,7 @@ impl Shared {
             blocking,
             time,
             io,
+            holder: Holder::new(),
             metrics: Metrics::new(workers, Default::default()),
             shutting_down: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
@@ -281,17 +289,6 @@ impl Shared {
     /// Wakes one parked worker if the idle rules call for it.
     pub(crate) fn notify_parked(&self) {
         if let Some(index) = self.idle.worker_to_notify() {
-            self.remotes[index].unparker.unpark();
-        }
-    }
-
-    /// A worker stops holding the I/O poller (it leaves to run tasks):
-    /// nudges a parked worker, which wakes, finds itself still parked and
-    /// takes the poller on its way back to sleep. So while any worker
-    /// sleeps, one of them watches the sockets and the timers.
-    pub(crate) fn hand_off_poller(&self) {
-        self.io.clear_missed();
-        if let Some(index) = self.idle.peek_sleeper() {
             self.remotes[index].unparker.unpark();
         }
     }

@@ -3,11 +3,13 @@
 //! wait in the poller.
 //!
 //! * **One poller at a time.** The `Poll` and its event buffer sit behind
-//!   a mutex that workers only ever *try* to take (`try_lock`): a worker
-//!   about to park that gets it waits in `mio::Poll::poll` (with the next
-//!   timer deadline as the timeout, see `scheduler::worker::park`); the
-//!   others park on their condition variable. A busy worker takes it every
-//!   `MAINTENANCE_INTERVAL` ticks for a poll with a zero timeout.
+//!   a mutex that threads only ever *try* to take (`try_lock`): whoever
+//!   gets it holds the driver stack and may wait in `mio::Poll::poll` (the
+//!   time driver above bounds the timeout); the others do not wait here.
+//!   (The scheduler's parking workers take it this way, and its busy ones
+//!   for a poll with a zero timeout, `poll_now`.) A thread that finds it
+//!   taken records it (`missed`), so the holder knows, when it lets go
+//!   without waiting in it again, that someone must take it over.
 //! * **Tokens.** A resource's token is its slot in `resources` plus the
 //!   slot's generation, so an event that was read from the kernel just
 //!   before its resource was deregistered finds a newer generation and is
@@ -22,8 +24,8 @@
 use super::scheduled_io::{
     self, ScheduledIo, ERROR, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED,
 };
-use crate::loom::{fence, Arc, AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
-use crate::scheduler::park::WakeDriver;
+use crate::driver::Unpark;
+use crate::loom::{fence, Arc, AtomicBool, Mutex, MutexGuard, Ordering};
 use mio::event::Source;
 use mio::{Events, Interest, Poll, Registry, Token};
 use std::io;
@@ -72,18 +74,13 @@ pub(crate) struct Reactor {
     waker: Arc<mio::Waker>,
     poll: Mutex<PollState>,
     resources: Mutex<Resources>,
-    /// The worker parked in the poller (`NO_POLLER` if none), so that the
-    /// timers can wake it when they need a driver (`Driver::wake_new_driver`).
-    poller: AtomicUsize,
     /// A parking worker found the poller taken: whoever releases it
     /// without parking in it again (`release_poller`) nudges a sleeper to take it.
     missed: AtomicBool,
 }
 
-const NO_POLLER: usize = usize::MAX;
-
-impl WakeDriver for mio::Waker {
-    fn wake_driver(&self) {
+impl Unpark for mio::Waker {
+    fn unpark(&self) {
         // An error (the eventfd is full) means a wake-up is pending anyway.
         let _ = self.wake();
     }
@@ -112,7 +109,6 @@ impl Reactor {
                 wakers: Vec::new(),
             }),
             resources: Mutex::new(Resources::default()),
-            poller: AtomicUsize::new(NO_POLLER),
             missed: AtomicBool::new(false),
         })
     }
@@ -142,22 +138,6 @@ impl Reactor {
         self.missed.store(true, Ordering::SeqCst);
         fence(Ordering::SeqCst);
         self.try_acquire()
-    }
-
-    /// Announces `worker` as the one parked in the poller (`None`: nobody).
-    pub(crate) fn set_poller(&self, worker: Option<usize>) {
-        // SeqCst: read by `Driver::wake_new_driver` under the timer lock;
-        // the worker announces itself before it takes that lock in
-        // `before_park` (see there).
-        self.poller
-            .store(worker.unwrap_or(NO_POLLER), Ordering::SeqCst);
-    }
-
-    /// The worker parked in the poller, if any.
-    pub(crate) fn poller(&self) -> Option<usize> {
-        // SeqCst: pairs with `set_poller`.
-        let worker = self.poller.load(Ordering::SeqCst);
-        (worker != NO_POLLER).then_some(worker)
     }
 
     /// Waits for events (at most `timeout`; `None`: until one comes or the
@@ -339,7 +319,7 @@ impl Reactor {
 #[cfg(all(test, not(runtime_loom)))]
 mod tests {
     use super::*;
-    use crate::io::scheduled_io::Direction;
+    use crate::driver::io::scheduled_io::Direction;
     use std::sync::atomic::AtomicUsize as Count;
     use std::task::{Context, Wake};
 
