@@ -14,16 +14,13 @@
 //! time driver in the driver stack the workers park in, is described in
 //! `docs/reactor.md`.
 
-mod interest;
 mod read_buf;
-mod ready;
 #[cfg(unix)]
 pub mod unix;
 
+pub use crate::driver::io::{Interest, Ready};
 pub use futures_io::{AsyncRead, AsyncWrite};
-pub use interest::Interest;
 pub use read_buf::ReadBuf;
-pub use ready::Ready;
 
 use crate::driver::io::registration::PollEvented;
 use std::io;

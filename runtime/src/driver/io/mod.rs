@@ -6,12 +6,16 @@
 //! It is the bottom of the driver stack: the time driver above it decides
 //! how long a wait in it may last, and whoever holds the stack (a parked
 //! worker, chosen by the scheduler) waits in it. It knows nothing of the
-//! scheduler or its workers. The public readiness types
-//! ([`Interest`](crate::io::Interest), [`Ready`](crate::io::Ready)) and the
-//! sockets (`crate::net`, `crate::io::unix`) are the user-facing side.
+//! scheduler or its workers. The readiness types [`Interest`] and
+//! [`Ready`] are defined here and re-exported by `crate::io`; the sockets
+//! (`crate::net`, `crate::io::unix`) are the user-facing side.
 
+mod interest;
 mod reactor;
+mod ready;
 pub(crate) mod registration;
 pub(crate) mod scheduled_io;
 
+pub use interest::Interest;
 pub(crate) use reactor::Reactor;
+pub use ready::Ready;

@@ -5,7 +5,7 @@
 
 use super::reactor::{Key, Reactor};
 use super::scheduled_io::{Direction, ReadyEvent, ScheduledIo};
-use crate::io::{Interest, Ready};
+use super::{Interest, Ready};
 use crate::loom::Arc;
 use crate::task::coop;
 use mio::event::Source;

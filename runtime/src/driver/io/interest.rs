@@ -1,6 +1,6 @@
 //! [`Interest`]: which readiness an operation waits for.
 
-use crate::driver::io::scheduled_io::{ERROR, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED};
+use super::scheduled_io::{ERROR, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED};
 use std::fmt;
 use std::ops;
 

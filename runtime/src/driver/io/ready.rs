@@ -1,6 +1,6 @@
 //! [`Ready`]: the readiness a resource was found in.
 
-use crate::driver::io::scheduled_io::{ERROR, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED};
+use super::scheduled_io::{ERROR, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED};
 use std::fmt;
 use std::ops;
 
