@@ -4,7 +4,8 @@
 //! The stack, from the bottom:
 //!
 //! * [`io`]: the I/O driver (the reactor): waits for socket events in
-//!   `mio::Poll`, interrupted through its waker.
+//!   `mio::Poll`, interrupted through its waker. Where there is no I/O,
+//!   [`park_thread`] takes its place: a plain thread parker.
 //! * [`time`]: the time driver: the timing wheel and the clock; it bounds
 //!   a wait in the I/O driver by the next timer and interrupts it (through
 //!   the I/O driver's handle, an [`Unpark`]) when an earlier timer comes.
@@ -17,6 +18,12 @@
 //! `docs/ARCHITECTURE.md` and `docs/reactor.md`.
 
 pub(crate) mod io;
+#[cfg(all(test, runtime_loom))]
+mod loom_stack;
+// The bottom of the stack for configurations without I/O; the runtime
+// always has I/O today, so only the loom models build a stack on it.
+#[cfg_attr(not(runtime_loom), allow(dead_code))]
+pub(crate) mod park_thread;
 pub(crate) mod time;
 
 /// Interrupts a thread waiting in a driver (the I/O driver's
