@@ -260,7 +260,8 @@ impl Builder {
 
         // The driver stack: the time driver over the I/O driver, both
         // interrupted through the I/O driver's waker.
-        let reactor = Arc::new(Reactor::new()?);
+        let (reactor, poller) = Reactor::new()?;
+        let reactor = Arc::new(reactor);
         let time = TimeDriver::new(self.start_paused, reactor.waker());
         let mut locals = Vec::with_capacity(workers);
         let mut remotes = Vec::with_capacity(workers);
@@ -282,7 +283,7 @@ impl Builder {
             activity: self.start_paused.then(|| time.clock().activity().clone()),
         });
         let shared = Arc::new(
-            Shared::new(remotes.into_boxed_slice(), blocking, time, reactor)
+            Shared::new(remotes.into_boxed_slice(), blocking, time, reactor, poller)
                 .with_metrics(self.observe),
         );
         let handle = Handle::from_shared(shared.clone());

@@ -48,19 +48,32 @@ impl Shared {
         quiet() && !queued() && quiet()
     }
 
-    /// A participant went idle (the last `block_on` thread or blocking
-    /// closure, or a worker parking without the driver stack): if the
-    /// paused clock has a timer to jump to and everyone is idle, wake the
-    /// driver stack's holder, which re-checks under the timer lock
-    /// (`time::Driver::before_park`) and does the jump.
-    pub(crate) fn on_idle(&self) {
+    /// True if the paused clock has a timer to jump to and everyone is
+    /// idle (no lock: the holder of the driver stack decides again under
+    /// the timer lock, `time::Driver::before_park`).
+    fn may_jump(&self) -> bool {
         let clock = self.time.clock();
-        if !clock.is_pausable() || !clock.is_paused() {
-            return;
+        clock.is_pausable() && clock.is_paused() && self.time.has_timers() && self.all_idle()
+    }
+
+    /// A participant other than a worker (the last `block_on` thread or
+    /// blocking closure) went idle: if the clock may jump, nudge a parked
+    /// worker, which re-checks and jumps (holding the driver stack) or
+    /// wakes the holder (`on_worker_idle`).
+    pub(crate) fn on_idle(&self) {
+        if self.may_jump() {
+            if let Some(worker) = self.idle.peek_sleeper() {
+                self.remotes[worker].unparker.unpark();
+            }
         }
-        // No lock: the holder decides again under it.
-        if self.time.has_timers() && self.all_idle() {
-            self.nudge_driver();
+    }
+
+    /// A worker that could not take the driver stack is about to sleep: if
+    /// it was the last to go idle and the clock may jump, it wakes the
+    /// holder, which alone jumps (after a look at the sockets).
+    pub(super) fn on_worker_idle(&self) {
+        if self.may_jump() {
+            self.unpark_holder();
         }
     }
 }

@@ -21,14 +21,14 @@ pub(crate) mod queue;
 pub(crate) mod worker;
 
 use crate::blocking::BlockingPool;
-use crate::driver::io::Reactor;
+use crate::driver::io::{Poller, Reactor};
 use crate::driver::time::Driver as TimeDriver;
 use crate::loom::{fence, Arc, AtomicBool, Condvar, Mutex, Ordering};
 use crate::metrics::Metrics;
 use crate::task::list::OwnedTasks;
 use crate::task::raw::{Header, ListedTask, Notified, Schedule};
 use crate::task::{self, JoinHandle};
-use drivers::Holder;
+use drivers::DriverLock;
 use idle::Idle;
 use park::Unparker;
 use queue::{Injector, Stealer};
@@ -56,8 +56,9 @@ pub(crate) struct Shared {
     /// The I/O driver (the bottom of the driver stack; sockets hold a
     /// handle to it, `io_handle()`).
     io: Arc<Reactor>,
-    /// The worker waiting in the driver stack, if any (`drivers`).
-    holder: Holder,
+    /// The driver stack's lock (the I/O driver's poller) and who holds
+    /// it (`drivers`).
+    driver: DriverLock,
     /// Set when shutdown begins (once).
     shutting_down: AtomicBool,
     /// Set when the workers must exit (after shutdown's grace period).
@@ -86,6 +87,7 @@ impl Shared {
         blocking: BlockingPool,
         time: TimeDriver,
         io: Arc<Reactor>,
+        poller: Poller,
     ) -> Shared {
         let workers = remotes.len();
         Shared {
@@ -96,7 +98,7 @@ impl Shared {
             blocking,
             time,
             io,
-            holder: Holder::new(),
+            driver: DriverLock::new(poller),
             metrics: Metrics::new(workers, Default::default()),
             shutting_down: AtomicBool::new(false),
             stopped: AtomicBool::new(false),

@@ -171,7 +171,7 @@ impl Context {
     /// this worker's queue.
     fn poll_drivers_now(&self) {
         self.shared.time().process_if_due();
-        if self.shared.io.poll_now() {
+        if self.shared.poll_driver_now() {
             // A worker went to sleep while we held the poller.
             self.shared.hand_off_driver();
         }
@@ -331,12 +331,13 @@ impl Context {
         }
         let time = self.shared.time();
         let io = &self.shared.io;
+        let driver = &self.shared.driver;
         loop {
             // One parking worker at a time holds the driver stack (the I/O
             // driver's lock, taken with a try-lock); it waits in it instead
             // of on its condition variable, the time driver bounding the
             // wait by the next timer. The others sleep until notified.
-            let mut poller = io.acquire_for_park();
+            let mut poller = driver.acquire_for_park();
             let mut events = 0;
             let park = match poller.as_mut() {
                 Some(state) => {
@@ -344,7 +345,7 @@ impl Context {
                     if time.clock().is_pausable() {
                         // A paused clock may jump to the next timer in
                         // `before_park`; only if no I/O event is waiting.
-                        events = io.poll(state, Some(Duration::ZERO));
+                        events = state.poll(Some(Duration::ZERO));
                     }
                     // The timers decide how long to wait: until the next
                     // one, not at all if one is due. (With events already
@@ -366,7 +367,7 @@ impl Context {
                     // (Short work: the driver is not handed on, see below.)
                     if let Some(state) = poller.take() {
                         self.shared.set_holder(None);
-                        if io.release_poller(state) {
+                        if driver.release(state) {
                             self.shared.hand_off_driver();
                         }
                     }
@@ -375,10 +376,7 @@ impl Context {
                 }
                 Some(Park::Sleep(timeout)) => match poller.as_mut() {
                     Some(state) => {
-                        events = self
-                            .parker
-                            .park_driver(|| io.poll(state, timeout))
-                            .unwrap_or(0);
+                        events = self.parker.park_driver(|| state.poll(timeout)).unwrap_or(0);
                     }
                     None => match timeout {
                         None => self.parker.park(),
@@ -399,10 +397,10 @@ impl Context {
                     // can run, the pushes wake other workers, which take it
                     // when they park. Only a worker that found it taken
                     // while we held it is nudged (`missed`, see
-                    // `Reactor::acquire_for_park`).
+                    // `DriverLock::acquire_for_park`).
                     let notified = !self.shared.idle.unpark_self(self.index);
                     io.dispatch(&mut state);
-                    if io.release_poller(state) {
+                    if driver.release(state) {
                         // A worker went to sleep while we dispatched: it
                         // takes the poller, so that the next events do not
                         // wait until we park.
@@ -442,7 +440,7 @@ impl Context {
             let notified = !self.shared.idle.unpark_self(self.index);
             return Park::Due { notified };
         }
-        self.shared.on_idle();
+        self.shared.on_worker_idle();
         Park::Sleep(None)
     }
 

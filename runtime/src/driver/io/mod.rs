@@ -17,5 +17,5 @@ pub(crate) mod registration;
 pub(crate) mod scheduled_io;
 
 pub use interest::Interest;
-pub(crate) use reactor::Reactor;
+pub(crate) use reactor::{Poller, Reactor};
 pub use ready::Ready;
