@@ -43,9 +43,13 @@ pub(crate) struct Remote {
 
 /// The state shared by the runtime, its handles, workers and tasks.
 pub(crate) struct Shared {
-    pub(crate) injector: Injector<Notified>,
-    pub(crate) remotes: Box<[Remote]>,
-    pub(crate) idle: Idle,
+    /// Tasks spawned or woken outside the workers.
+    injector: Injector<Notified>,
+    /// What other threads reach of each worker (`num_workers`,
+    /// `local_queue_depth` for the metrics).
+    remotes: Box<[Remote]>,
+    /// Who sleeps, who searches (scheduler-internal).
+    idle: Idle,
     pub(crate) owned: OwnedTasks,
     pub(crate) blocking: BlockingPool,
     /// The time driver: the timers and the clock (the top of the driver
@@ -109,6 +113,21 @@ impl Shared {
             }),
             exited: Condvar::new(),
         }
+    }
+
+    /// The number of worker threads.
+    pub(crate) fn num_workers(&self) -> usize {
+        self.remotes.len()
+    }
+
+    /// Tasks in worker `index`'s local queue (metrics; racy by nature).
+    pub(crate) fn local_queue_depth(&self, index: usize) -> usize {
+        self.remotes[index].stealer.len()
+    }
+
+    /// Tasks in the injector (metrics; racy by nature).
+    pub(crate) fn injector_depth(&self) -> usize {
+        self.injector.len()
     }
 
     /// A worker thread is about to start.

@@ -385,7 +385,7 @@ impl Context {
                 },
             }
             let held_poller = poller.is_some();
-            let was_timer_driver = held_poller && time.after_park();
+            let waited_for_timers = held_poller && time.after_park();
             if let Some(mut state) = poller.take() {
                 self.shared.set_holder(None);
                 if events > 0 {
@@ -416,7 +416,7 @@ impl Context {
             if !self.shared.idle.is_parked(self.index) {
                 // Notified: `worker_to_notify` counted us as searching.
                 self.is_searching.set(true);
-                if was_timer_driver || held_poller {
+                if waited_for_timers || held_poller {
                     // Someone else must watch the sockets and the timers
                     // while we work.
                     self.shared.hand_off_driver();

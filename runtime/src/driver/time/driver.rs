@@ -11,8 +11,8 @@
 //! `scheduler::drivers`). What it offers:
 //!
 //! * [`Driver::process_if_due`]: fires what is due. Between timers this
-//!   costs one relaxed atomic load (`next_wake`); no lock. The scheduler's
-//!   workers call it before they park and on their maintenance tick.
+//!   costs one relaxed atomic load (`next_wake`); no lock. The scheduler
+//!   calls it before a thread parks and on its maintenance tick.
 //! * [`Driver::before_park`]: the thread holding the driver stack asks
 //!   how long it may wait in the I/O driver below: not at all if a timer
 //!   is due, else until the wheel's next expiration. It is then recorded
@@ -69,7 +69,7 @@ pub(crate) struct Driver {
     start: Instant,
     inner: Mutex<Inner>,
     /// The wheel's next expiration tick (`NO_WAKE` if none), written under
-    /// the lock, read without it by the workers' cheap "anything due?"
+    /// the lock, read without it by the cheap "anything due?"
     /// check (a stale value only makes a check early or late by one round)
     /// and by `before_park`'s fast path.
     next_wake: AtomicU64,
@@ -320,7 +320,7 @@ impl Driver {
         drop(waker);
     }
 
-    // ----- the worker side --------------------------------------------------
+    // ----- the holder's side ------------------------------------------------
 
     /// True if any timer is registered (a relaxed hint).
     pub(crate) fn has_timers(&self) -> bool {
