@@ -523,6 +523,11 @@ fn spawn_child(
 }
 
 fn record_is_cancelled(t: &TaskRt, when: &str) {
+    // `cancel_issued` is read before the flag: the controller sets it
+    // after `cancel()` returned, so once it reads true the flag must too.
+    // (Read after the flag, a cancel landing between the two reads was
+    // reported as a violation: a false positive of the checker.)
+    let issued = t.log.cancel_issued.get();
     let flag = is_cancelled();
     if flag && !t.log.cancel_requested.get() {
         t.ctx.violation(format!(
@@ -530,7 +535,7 @@ fn record_is_cancelled(t: &TaskRt, when: &str) {
             t.spec.id
         ));
     }
-    if !flag && t.log.cancel_issued.get() {
+    if !flag && issued {
         t.ctx.violation(format!(
             "task {}: is_cancelled() false {when}, after cancel() returned",
             t.spec.id
