@@ -3,9 +3,10 @@
 //! is the model's own code, doing what `scheduler::drivers` does).
 //!
 //! * `first_timer_wakes_the_waiting_holder`: a thread holding the stack
-//!   asks the time driver how long to wait (`before_park`) and waits in
-//!   the parker, while another thread registers the first timer. Whatever
-//!   the interleaving, the holder learns of the timer: either
+//!   waits in the parker through the time driver (`Driver::park`, which
+//!   bounds the wait by the next timer), while another thread registers
+//!   the first timer. Whatever the interleaving, the holder learns of the
+//!   timer: either
 //!   `before_park` sees it (and bounds the wait), or the registration
 //!   finds nobody waiting for the timers (`Wake::NoDriver`) and the
 //!   scheduler's nudge (here: an unpark of the stack) interrupts the wait.
@@ -14,15 +15,15 @@
 //!   while another thread registers an earlier one: the registration
 //!   interrupts the wait through the driver handle (`parked_until`), or
 //!   `before_park` sees the earlier timer first.
-//!
-//! A lost wake-up shows as loom's deadlock (the holder waiting for good).
 //! * `unpark_before_wait_is_kept`: an unpark of the parker with nobody
 //!   waiting makes the next wait return at once, and is consumed by it.
+//!
+//! A lost wake-up shows as loom's deadlock (the holder waiting for good).
 //!
 //! Run with `scripts/loom.sh loom_stack`.
 
 use super::park_thread::ParkThread;
-use super::time::{Driver as TimeDriver, Park, Wake};
+use super::time::{Driver as TimeDriver, Parked, Wake};
 use super::Unpark;
 use crate::loom::model;
 use loom::thread;
@@ -38,14 +39,26 @@ fn first_timer_wakes_the_waiting_holder() {
         let holder = {
             let (park, time) = (park.clone(), time.clone());
             thread::spawn(move || loop {
-                match time.before_park(|| false, || true) {
+                // The wait in the driver below (`Driver::park` wraps it):
+                // returns whether the holder saw the timer as its timeout
+                // (it would then wait that long, which loom, not modelling
+                // time, cannot: the model ends there).
+                let parked = time.park(
+                    || false,
+                    || true,
+                    |timeout| match timeout {
+                        Some(_) => true,
+                        None => {
+                            park.park(None);
+                            false
+                        }
+                    },
+                );
+                match parked {
                     // The timer is an hour away: it cannot be due.
-                    Park::Due { .. } => unreachable!("a timer an hour away was due"),
-                    // It sees the timer: it would wait with that timeout.
-                    Park::Sleep(Some(_)) => break,
-                    Park::Sleep(None) => {
-                        park.park(None);
-                        let _ = time.after_park();
+                    Parked::Due { .. } => unreachable!("a timer an hour away was due"),
+                    Parked::Woke { out: true, .. } => break,
+                    Parked::Woke { out: false, .. } => {
                         if time.has_timers() {
                             break;
                         }
@@ -96,14 +109,24 @@ fn earlier_timer_interrupts_the_wait() {
         let holder = {
             let (park, time) = (park.clone(), time.clone());
             thread::spawn(move || loop {
-                match time.before_park(|| false, || true) {
-                    Park::Due { .. } => unreachable!("a timer an hour away was due"),
-                    // It sees the earlier timer: done.
-                    Park::Sleep(Some(timeout)) if timeout < hour + hour / 2 => break,
-                    Park::Sleep(timeout) => {
-                        park.park(timeout);
-                        let _ = time.after_park();
-                    }
+                let parked = time.park(
+                    || false,
+                    || true,
+                    |timeout| match timeout {
+                        // It sees the earlier timer: done.
+                        Some(timeout) if timeout < hour + hour / 2 => true,
+                        // The later one: loom's timed wait ends only when
+                        // unparked.
+                        timeout => {
+                            park.park(timeout);
+                            false
+                        }
+                    },
+                );
+                match parked {
+                    Parked::Due { .. } => unreachable!("a timer an hour away was due"),
+                    Parked::Woke { out: true, .. } => break,
+                    Parked::Woke { out: false, .. } => {}
                 }
             })
         };

@@ -4,7 +4,7 @@
 use super::park::Parker;
 use super::queue::{Steal, Worker as LocalQueue};
 use super::Shared;
-use crate::driver::time::Park;
+use crate::driver::time::{Park, Parked};
 use crate::loom::Arc;
 use crate::metrics::worker::WorkerCounters;
 use crate::task::raw::Notified;
@@ -339,7 +339,8 @@ impl Context {
             // wait by the next timer. The others sleep until notified.
             let mut poller = driver.acquire_for_park();
             let mut events = 0;
-            let park = match poller.as_mut() {
+            let mut waited_for_timers = false;
+            let due = match poller.as_mut() {
                 Some(state) => {
                     self.shared.set_holder(Some(self.index));
                     if time.clock().is_pausable() {
@@ -347,45 +348,56 @@ impl Context {
                         // `before_park`; only if no I/O event is waiting.
                         events = state.poll(Some(Duration::ZERO));
                     }
-                    // The timers decide how long to wait: until the next
-                    // one, not at all if one is due. (With events already
-                    // waiting, we do not wait: they are handled below.)
-                    match events {
-                        0 => Some(time.before_park(
+                    if events > 0 {
+                        // Events already waiting: no wait, they are
+                        // handled below.
+                        None
+                    } else {
+                        // The time driver wraps the wait in the I/O
+                        // driver: until the next timer, not at all if one
+                        // is due.
+                        let parked = time.park(
                             || self.shared.all_idle(),
                             || self.shared.idle.unpark_self(self.index),
-                        )),
-                        _ => None,
-                    }
-                }
-                None => Some(self.park_without_driver()),
-            };
-            match park {
-                None => {}
-                Some(Park::Due { notified }) => {
-                    // Left the parked state; the caller fires the timers.
-                    // (Short work: the driver is not handed on, see below.)
-                    if let Some(state) = poller.take() {
-                        self.shared.set_holder(None);
-                        if driver.release(state) {
-                            self.shared.hand_off_driver();
+                            |timeout| self.parker.park_driver(|| state.poll(timeout)),
+                        );
+                        match parked {
+                            Parked::Due { notified } => Some(notified),
+                            Parked::Woke {
+                                out,
+                                waited_for_timers: waited,
+                            } => {
+                                events = out.unwrap_or(0);
+                                waited_for_timers = waited;
+                                None
+                            }
                         }
                     }
-                    self.is_searching.set(notified);
-                    return;
                 }
-                Some(Park::Sleep(timeout)) => match poller.as_mut() {
-                    Some(state) => {
-                        events = self.parker.park_driver(|| state.poll(timeout)).unwrap_or(0);
+                None => match self.park_without_driver() {
+                    Park::Due { notified } => Some(notified),
+                    Park::Sleep(timeout) => {
+                        match timeout {
+                            None => self.parker.park(),
+                            Some(timeout) => self.parker.park_timeout(timeout),
+                        }
+                        None
                     }
-                    None => match timeout {
-                        None => self.parker.park(),
-                        Some(timeout) => self.parker.park_timeout(timeout),
-                    },
                 },
+            };
+            if let Some(notified) = due {
+                // Left the parked state; the caller fires the timers.
+                // (Short work: the driver is not handed on, see below.)
+                if let Some(state) = poller.take() {
+                    self.shared.set_holder(None);
+                    if driver.release(state) {
+                        self.shared.hand_off_driver();
+                    }
+                }
+                self.is_searching.set(notified);
+                return;
             }
             let held_poller = poller.is_some();
-            let waited_for_timers = held_poller && time.after_park();
             if let Some(mut state) = poller.take() {
                 self.shared.set_holder(None);
                 if events > 0 {
@@ -430,8 +442,8 @@ impl Context {
 
     /// The park of a worker that could not take the driver stack (another
     /// thread waits in it, for the timers and the I/O): fires a timer
-    /// already due instead of sleeping, and otherwise sleeps until
-    /// notified. With a paused clock, if this worker was the last to go
+    /// already due instead of sleeping (`Park::Due`), and otherwise sleeps
+    /// until notified (`Park::Sleep(None)`). With a paused clock, if this worker was the last to go
     /// idle, it wakes the holder, which alone may make the clock jump
     /// (after a look at the sockets: an answer already on its way over
     /// loopback must not lose the race against a timeout).

@@ -102,6 +102,16 @@ pub(crate) enum Park {
     Sleep(Option<Duration>),
 }
 
+/// How the wait of the thread holding the driver stack ended
+/// ([`Driver::park`]).
+pub(crate) enum Parked<R> {
+    /// A timer was due: no wait; as [`Park::Due`].
+    Due { notified: bool },
+    /// The wait below ran and returned `out`. `waited_for_timers`: it
+    /// waited while timers were pending (see [`Driver::after_park`]).
+    Woke { out: R, waited_for_timers: bool },
+}
+
 /// What a timer registration asks of whoever drives the driver.
 #[must_use = "with `NoDriver`, the scheduler must see that a thread waits in the driver"]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -434,6 +444,30 @@ impl Driver {
         }
         self.set_parked(&mut inner, Some(next.unwrap_or(NO_WAKE)));
         Park::Sleep(next.map(|tick| self.tick_instant(tick).saturating_duration_since(now)))
+    }
+
+    /// The wait of the thread holding the driver stack, wrapped: asks
+    /// [`before_park`](Self::before_park) how long it may wait (with
+    /// `may_advance` and `unpark_self` as there), runs `wait` (the wait in
+    /// the driver below: the I/O driver's poll, or the thread parker) with
+    /// that timeout unless a timer is due, then
+    /// [`after_park`](Self::after_park).
+    pub(crate) fn park<R>(
+        &self,
+        may_advance: impl FnOnce() -> bool,
+        unpark_self: impl FnOnce() -> bool,
+        wait: impl FnOnce(Option<Duration>) -> R,
+    ) -> Parked<R> {
+        match self.before_park(may_advance, unpark_self) {
+            Park::Due { notified } => Parked::Due { notified },
+            Park::Sleep(timeout) => {
+                let out = wait(timeout);
+                Parked::Woke {
+                    out,
+                    waited_for_timers: self.after_park(),
+                }
+            }
+        }
     }
 
     /// Called by the thread that holds the driver stack after each wait:

@@ -17,7 +17,7 @@ pub(crate) mod clock;
 mod driver;
 mod wheel;
 
-pub(crate) use driver::{Driver, Park, Wake};
+pub(crate) use driver::{Driver, Park, Parked, Wake};
 pub(crate) use wheel::Key;
 
 use std::time::{Duration, Instant};
