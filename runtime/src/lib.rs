@@ -87,6 +87,7 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 mod blocking;
+mod driver;
 #[cfg(feature = "hyper")]
 pub mod hyper;
 pub mod io;

@@ -6,6 +6,7 @@
 //! poll. Its scheduler is this pool: a queue under a mutex, served by
 //! threads started on demand up to a cap and let go after an idle timeout.
 
+use crate::driver::time::clock::Activity;
 use crate::loom::{Arc, Condvar, Mutex};
 use crate::runtime::context;
 use crate::scheduler::Shared;
@@ -26,6 +27,10 @@ pub(crate) struct BlockingPool {
     keep_alive: Duration,
     thread_name: String,
     stack_size: Option<usize>,
+    /// The clock's activity count, with a pausable clock: a closure counts
+    /// as busy from its push until its run ends, so the paused clock does
+    /// not jump meanwhile (`scheduler::auto_advance`).
+    activity: Option<Arc<Activity>>,
 }
 
 struct State {
@@ -34,9 +39,6 @@ struct State {
     threads: usize,
     /// Threads waiting for work.
     idle: usize,
-    /// Tasks being run (a paused clock only advances when this and the
-    /// queue are empty).
-    running: usize,
     /// Wake-ups sent to idle threads and not yet taken.
     notified: usize,
     shutdown: bool,
@@ -48,6 +50,8 @@ pub(crate) struct PoolConfig {
     pub(crate) keep_alive: Duration,
     pub(crate) thread_name: String,
     pub(crate) stack_size: Option<usize>,
+    /// The clock's activity count, if the clock is pausable.
+    pub(crate) activity: Option<Arc<Activity>>,
 }
 
 /// The `Schedule` of blocking tasks: they run once, on the pool.
@@ -97,7 +101,6 @@ impl BlockingPool {
                 queue: VecDeque::new(),
                 threads: 0,
                 idle: 0,
-                running: 0,
                 notified: 0,
                 shutdown: false,
             }),
@@ -106,6 +109,7 @@ impl BlockingPool {
             keep_alive: config.keep_alive,
             thread_name: config.thread_name,
             stack_size: config.stack_size,
+            activity: config.activity,
         }
     }
 
@@ -130,6 +134,10 @@ impl BlockingPool {
             drop(state);
             task.shutdown();
             return;
+        }
+        if let Some(activity) = &self.activity {
+            // Busy before it can be seen queued (see `Activity`).
+            activity.busy();
         }
         state.queue.push_back(task);
         if state.idle > state.notified {
@@ -170,17 +178,14 @@ impl BlockingPool {
         let mut state = self.state.lock();
         loop {
             if let Some(task) = state.queue.pop_front() {
-                state.running += 1;
                 drop(state);
                 task.run();
-                state = self.state.lock();
-                state.running -= 1;
-                if state.running == 0 && state.queue.is_empty() {
-                    // The pool went idle: a paused clock may advance now.
-                    drop(state);
-                    shared.time.on_idle(shared);
-                    state = self.state.lock();
+                if self.activity.as_ref().is_some_and(|a| a.idle()) {
+                    // The last busy participant outside the workers went
+                    // idle: a paused clock may advance now.
+                    shared.on_idle();
                 }
+                state = self.state.lock();
                 continue;
             }
             if state.shutdown {
@@ -213,12 +218,6 @@ impl BlockingPool {
         for task in queued {
             task.shutdown();
         }
-    }
-
-    /// True when no closure is queued or running.
-    pub(crate) fn is_idle(&self) -> bool {
-        let state = self.state.lock();
-        state.queue.is_empty() && state.running == 0
     }
 
     /// Threads alive, for tests and metrics.

@@ -222,7 +222,8 @@ where
 /// The error every operation on a socket returns once its runtime shut
 /// down.
 fn is_shut_down(err: &io::Error) -> bool {
-    err.kind() == io::ErrorKind::Other && err.to_string() == crate::io::scheduled_io::SHUT_DOWN
+    err.kind() == io::ErrorKind::Other
+        && err.to_string() == crate::driver::io::scheduled_io::SHUT_DOWN
 }
 
 /// An accept error that concerns one client only (it went away before its

@@ -233,8 +233,8 @@ impl RuntimeMetrics {
         let workers: Vec<WorkerMetrics> = metrics
             .workers
             .iter()
-            .zip(shared.remotes.iter())
-            .map(|(w, remote)| WorkerMetrics {
+            .enumerate()
+            .map(|(index, w)| WorkerMetrics {
                 polls: w.polls.get(),
                 spawned: w.spawned.get(),
                 completed: w.completed.get(),
@@ -243,7 +243,7 @@ impl RuntimeMetrics {
                 parks: w.parks.get(),
                 slow_polls: w.slow_polls.get(),
                 busy: w.busy(metrics.epoch),
-                local_queue_depth: remote.stealer.len(),
+                local_queue_depth: shared.local_queue_depth(index),
             })
             .collect();
         let c = &metrics.shared;
@@ -263,7 +263,7 @@ impl RuntimeMetrics {
             spawned_tasks,
             completed_tasks,
             remote_spawns,
-            injector_depth: shared.injector.len(),
+            injector_depth: shared.injector_depth(),
             blocking_spawns,
             blocking_threads: blocking.threads,
             blocking_idle_threads: blocking.idle,

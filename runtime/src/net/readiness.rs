@@ -79,7 +79,7 @@ macro_rules! stream_try_methods {
             cx: &mut ::std::task::Context<'_>,
         ) -> ::std::task::Poll<::std::io::Result<()>> {
             self.io
-                .poll_ready(cx, $crate::io::scheduled_io::Direction::Read)
+                .poll_ready(cx, $crate::driver::io::scheduled_io::Direction::Read)
         }
 
         /// Polls for write readiness. Only the last task to call this (or
@@ -93,7 +93,7 @@ macro_rules! stream_try_methods {
             cx: &mut ::std::task::Context<'_>,
         ) -> ::std::task::Poll<::std::io::Result<()>> {
             self.io
-                .poll_ready(cx, $crate::io::scheduled_io::Direction::Write)
+                .poll_ready(cx, $crate::driver::io::scheduled_io::Direction::Write)
         }
 
         /// Reads what is available into `buf` without waiting. `Ok(0)`
@@ -171,7 +171,7 @@ macro_rules! datagram_try_methods {
             cx: &mut ::std::task::Context<'_>,
         ) -> ::std::task::Poll<::std::io::Result<()>> {
             self.io
-                .poll_ready(cx, $crate::io::scheduled_io::Direction::Read)
+                .poll_ready(cx, $crate::driver::io::scheduled_io::Direction::Read)
         }
 
         /// Polls for send readiness (one waiter: the last task to call it
@@ -185,7 +185,7 @@ macro_rules! datagram_try_methods {
             cx: &mut ::std::task::Context<'_>,
         ) -> ::std::task::Poll<::std::io::Result<()>> {
             self.io
-                .poll_ready(cx, $crate::io::scheduled_io::Direction::Write)
+                .poll_ready(cx, $crate::driver::io::scheduled_io::Direction::Write)
         }
 
         /// Polls for read readiness: [`poll_recv_ready`](Self::poll_recv_ready)

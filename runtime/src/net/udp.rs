@@ -1,7 +1,7 @@
 //! `UdpSocket`: datagrams.
 
-use crate::io::registration::PollEvented;
-use crate::io::scheduled_io::Direction;
+use crate::driver::io::registration::PollEvented;
+use crate::driver::io::scheduled_io::Direction;
 use crate::io::ReadBuf;
 use crate::net::ToSocketAddrs;
 use std::fmt;
@@ -64,7 +64,7 @@ impl UdpSocket {
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
         crate::net::each_addr(addr, |addr| async move {
             Ok(UdpSocket {
-                io: PollEvented::new(mio::net::UdpSocket::bind(addr)?)?,
+                io: crate::io::register(mio::net::UdpSocket::bind(addr)?)?,
             })
         })
         .await
@@ -84,7 +84,7 @@ impl UdpSocket {
     pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
         socket.set_nonblocking(true)?;
         Ok(UdpSocket {
-            io: PollEvented::new(mio::net::UdpSocket::from_std(socket))?,
+            io: crate::io::register(mio::net::UdpSocket::from_std(socket))?,
         })
     }
 

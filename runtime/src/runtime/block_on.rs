@@ -1,9 +1,9 @@
 //! Driving a future on the calling thread until it completes.
 
 use super::context;
+use crate::scheduler::auto_advance::BlockOnActivity;
 use crate::scheduler::park::{Parker, Unparker};
 use crate::task::coop;
-use crate::time::BlockOnActivity;
 use crate::Handle;
 use std::future::Future;
 use std::pin::pin;

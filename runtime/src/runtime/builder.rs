@@ -2,12 +2,13 @@
 
 use super::Runtime;
 use crate::blocking::{BlockingPool, PoolConfig};
-use crate::io::reactor::Reactor;
+use crate::driver::io::Reactor;
+use crate::driver::time::Driver as TimeDriver;
+use crate::driver::Unpark;
 use crate::loom::Arc;
-use crate::scheduler::park::{Parker, WakeDriver};
+use crate::scheduler::park::Parker;
 use crate::scheduler::queue::Worker as LocalQueue;
 use crate::scheduler::{worker, Remote, Shared};
-use crate::time::driver::Driver as TimeDriver;
 use crate::Handle;
 use std::io;
 use std::time::Duration;
@@ -257,12 +258,16 @@ impl Builder {
             )));
         }
 
-        let reactor = Reactor::new()?;
+        // The driver stack: the time driver over the I/O driver, both
+        // interrupted through the I/O driver's waker.
+        let (reactor, poller) = Reactor::new()?;
+        let reactor = Arc::new(reactor);
+        let time = TimeDriver::new(self.start_paused, reactor.waker());
         let mut locals = Vec::with_capacity(workers);
         let mut remotes = Vec::with_capacity(workers);
         for _ in 0..workers {
             let local = LocalQueue::new_fifo();
-            let driver_waker: Arc<dyn WakeDriver> = reactor.waker();
+            let driver_waker: Arc<dyn Unpark> = reactor.waker();
             let parker = Parker::with_driver(Some(driver_waker));
             remotes.push(Remote {
                 stealer: local.stealer(),
@@ -275,10 +280,10 @@ impl Builder {
             keep_alive: self.thread_keep_alive,
             thread_name: self.thread_name.clone(),
             stack_size: self.thread_stack_size,
+            activity: self.start_paused.then(|| time.clock().activity().clone()),
         });
-        let time = TimeDriver::new(self.start_paused);
         let shared = Arc::new(
-            Shared::new(remotes.into_boxed_slice(), blocking, time, reactor)
+            Shared::new(remotes.into_boxed_slice(), blocking, time, reactor, poller)
                 .with_metrics(self.observe),
         );
         let handle = Handle::from_shared(shared.clone());

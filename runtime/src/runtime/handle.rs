@@ -242,7 +242,7 @@ impl Handle {
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle")
-            .field("workers", &self.shared.remotes.len())
+            .field("workers", &self.shared.num_workers())
             .finish_non_exhaustive()
     }
 }

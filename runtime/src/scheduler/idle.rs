@@ -115,7 +115,7 @@ impl Idle {
     }
 
     /// A parked worker leaves the parked state on its own, without being
-    /// notified (its timer wait ended, `time::driver`). Returns false if a
+    /// notified (its wait in the driver stack ended, or a timer is due). Returns false if a
     /// notifier took it off the sleepers first: it is then already counted
     /// as unparked and searching.
     pub(crate) fn unpark_self(&self, worker: usize) -> bool {
@@ -138,7 +138,7 @@ impl Idle {
         // which a parking worker makes together with joining the sleepers
         // (under their lock). "All unparked" thus means no sleeper yet, and
         // a worker that parks after this load looks at the timers only
-        // afterwards (`time::driver::Driver::before_park`), so it sees what
+        // afterwards (`driver::time::Driver::before_park`), so it sees what
         // our caller registered before calling this.
         if unparked(self.state.load(Ordering::SeqCst)) == self.num_workers {
             return None;

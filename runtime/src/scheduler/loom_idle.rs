@@ -27,10 +27,10 @@
 //!
 //! `idle_stray_unpark` adds a thread that unparks a worker once at an
 //! arbitrary moment (a token left over from an earlier notification, or the
-//! timer driver's nudge of a sleeper), so the worker's spurious-wake check
+//! time driver's nudge of a sleeper), so the worker's spurious-wake check
 //! (`is_parked`) is exercised too.
 //!
-//! Not modeled: the timer hooks of the park loop (`time::driver`'s
+//! Not modeled: the timer hooks of the park loop (`driver::time`'s
 //! `before_park` / `after_park`, `Idle::unpark_self`, `park_timeout`).
 //!
 //! The worker that runs the last task stops the others (as shutdown does:

@@ -4,7 +4,7 @@
 //! from that queue.
 //!
 //! `worker::Context` cannot run under loom (it is tied to the whole
-//! runtime: the timer driver, the I/O reactor, the blocking pool), so the
+//! runtime: the time driver, the I/O driver, the blocking pool), so the
 //! models run a harness that mirrors `worker.rs` step for step, as
 //! `loom_idle.rs` does for the park loop:
 //!

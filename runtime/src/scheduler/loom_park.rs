@@ -22,10 +22,11 @@
 //!   once notified again.
 //!
 //! * `unpark_races_park_driver`: the same for a worker parked in the I/O
-//!   poller (`park_driver`), with a stand-in for the poller whose wake-up
+//!   poller (`park_driver`), with the plain thread parker
+//!   (`driver::park_thread`) standing in for the poller: its wake-up
 //!   signal stays set until a wait consumes it (as `mio::Waker`'s eventfd
-//!   does): an `unpark` at any point either leaves a token that keeps the
-//!   worker from waiting, or signals the poller, never neither.
+//!   does). An `unpark` at any point either leaves a token that keeps the
+//!   worker from waiting, or signals the driver, never neither.
 //!
 //! Run (the bound defaults to 2 when `LOOM_MAX_PREEMPTIONS` is unset):
 //!
@@ -35,6 +36,7 @@
 //! ```
 
 use super::park::Parker;
+use crate::driver::park_thread::ParkThread;
 use crate::loom::model;
 use loom::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use loom::sync::Arc;
@@ -129,42 +131,15 @@ fn two_unparkers() {
     });
 }
 
-/// A stand-in for the I/O poller: `wake_driver` sets a signal that stays
-/// set until a wait consumes it (an eventfd).
-struct FakePoller {
-    signaled: crate::loom::Mutex<bool>,
-    cvar: crate::loom::Condvar,
-}
-
-impl super::park::WakeDriver for FakePoller {
-    fn wake_driver(&self) {
-        *self.signaled.lock() = true;
-        self.cvar.notify_one();
-    }
-}
-
-impl FakePoller {
-    fn wait(&self) {
-        let mut signaled = self.signaled.lock();
-        while !*signaled {
-            self.cvar.wait(&mut signaled);
-        }
-        *signaled = false;
-    }
-}
-
 #[test]
 fn unpark_races_park_driver() {
     model(|| {
-        let poller = std::sync::Arc::new(FakePoller {
-            signaled: crate::loom::Mutex::new(false),
-            cvar: crate::loom::Condvar::new(),
-        });
-        let parker = Parker::with_driver(Some(poller.clone()));
+        let driver = std::sync::Arc::new(ParkThread::new());
+        let parker = Parker::with_driver(Some(driver.clone()));
         let unparker = parker.unparker();
         let th = thread::spawn(move || unparker.unpark());
-        // Returns whether it waited in the poller or found the token.
-        let _ = parker.park_driver(|| poller.wait());
+        // Returns whether it waited in the driver or found the token.
+        let _ = parker.park_driver(|| driver.park(None));
         th.join().unwrap();
         // Consistent afterwards: a later unpark before park still works.
         parker.unparker().unpark();

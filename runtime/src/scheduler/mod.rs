@@ -7,6 +7,8 @@
 //!
 //! `Shared` is what every handle, task and worker points to.
 
+pub(crate) mod auto_advance;
+mod drivers;
 pub(crate) mod idle;
 #[cfg(all(test, runtime_loom))]
 mod loom_idle;
@@ -19,13 +21,14 @@ pub(crate) mod queue;
 pub(crate) mod worker;
 
 use crate::blocking::BlockingPool;
-use crate::io::reactor::Reactor;
+use crate::driver::io::{Poller, Reactor};
+use crate::driver::time::Driver as TimeDriver;
 use crate::loom::{fence, Arc, AtomicBool, Condvar, Mutex, Ordering};
 use crate::metrics::Metrics;
 use crate::task::list::OwnedTasks;
 use crate::task::raw::{Header, ListedTask, Notified, Schedule};
 use crate::task::{self, JoinHandle};
-use crate::time::driver::Driver as TimeDriver;
+use drivers::DriverLock;
 use idle::Idle;
 use park::Unparker;
 use queue::{Injector, Stealer};
@@ -40,17 +43,26 @@ pub(crate) struct Remote {
 
 /// The state shared by the runtime, its handles, workers and tasks.
 pub(crate) struct Shared {
-    pub(crate) injector: Injector<Notified>,
-    pub(crate) remotes: Box<[Remote]>,
-    pub(crate) idle: Idle,
+    /// Tasks spawned or woken outside the workers.
+    injector: Injector<Notified>,
+    /// What other threads reach of each worker (`num_workers`,
+    /// `local_queue_depth` for the metrics).
+    remotes: Box<[Remote]>,
+    /// Who sleeps, who searches (scheduler-internal).
+    idle: Idle,
     pub(crate) owned: OwnedTasks,
     pub(crate) blocking: BlockingPool,
-    /// The timers and the clock (`crate::time`).
-    pub(crate) time: TimeDriver,
+    /// The time driver: the timers and the clock (the top of the driver
+    /// stack; reached through `time()` and the timer calls of `drivers`).
+    time: TimeDriver,
     /// Counters and task tracking (`crate::metrics`).
     pub(crate) metrics: Metrics,
-    /// The I/O reactor (`crate::io`).
-    pub(crate) io: Reactor,
+    /// The I/O driver (the bottom of the driver stack; sockets hold a
+    /// handle to it, `io_handle()`).
+    io: Arc<Reactor>,
+    /// The driver stack's lock (the I/O driver's poller) and who holds
+    /// it (`drivers`).
+    driver: DriverLock,
     /// Set when shutdown begins (once).
     shutting_down: AtomicBool,
     /// Set when the workers must exit (after shutdown's grace period).
@@ -78,7 +90,8 @@ impl Shared {
         remotes: Box<[Remote]>,
         blocking: BlockingPool,
         time: TimeDriver,
-        io: Reactor,
+        io: Arc<Reactor>,
+        poller: Poller,
     ) -> Shared {
         let workers = remotes.len();
         Shared {
@@ -89,6 +102,7 @@ impl Shared {
             blocking,
             time,
             io,
+            driver: DriverLock::new(poller),
             metrics: Metrics::new(workers, Default::default()),
             shutting_down: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
@@ -99,6 +113,21 @@ impl Shared {
             }),
             exited: Condvar::new(),
         }
+    }
+
+    /// The number of worker threads.
+    pub(crate) fn num_workers(&self) -> usize {
+        self.remotes.len()
+    }
+
+    /// Tasks in worker `index`'s local queue (metrics; racy by nature).
+    pub(crate) fn local_queue_depth(&self, index: usize) -> usize {
+        self.remotes[index].stealer.len()
+    }
+
+    /// Tasks in the injector (metrics; racy by nature).
+    pub(crate) fn injector_depth(&self) -> usize {
+        self.injector.len()
     }
 
     /// A worker thread is about to start.
@@ -281,17 +310,6 @@ impl Shared {
     /// Wakes one parked worker if the idle rules call for it.
     pub(crate) fn notify_parked(&self) {
         if let Some(index) = self.idle.worker_to_notify() {
-            self.remotes[index].unparker.unpark();
-        }
-    }
-
-    /// A worker stops holding the I/O poller (it leaves to run tasks):
-    /// nudges a parked worker, which wakes, finds itself still parked and
-    /// takes the poller on its way back to sleep. So while any worker
-    /// sleeps, one of them watches the sockets and the timers.
-    pub(crate) fn hand_off_poller(&self) {
-        self.io.clear_missed();
-        if let Some(index) = self.idle.peek_sleeper() {
             self.remotes[index].unparker.unpark();
         }
     }

@@ -1,17 +1,18 @@
 //! Parking a thread until it is notified: the idle workers' sleep, and the
 //! thread running `block_on`.
 //!
-//! This is the layer the timer wheel and the I/O reactor plug into: a worker
-//! parks with `park_timeout(next timer deadline)`, and the one worker
-//! holding the reactor waits in the poller instead of on the condition
-//! variable (`park_driver`), with `unpark` waking the poller through its
-//! waker (`mio::Waker`). The rest of the scheduler only sees `park` /
-//! `unpark`.
+//! This is where the driver stack plugs into the scheduler: the one worker
+//! holding the stack waits in it (in the I/O driver's poller, for at most
+//! what the time driver allows) instead of on the condition variable
+//! (`park_driver`), and `unpark` interrupts that wait through the driver's
+//! handle (`driver::Unpark`, the `mio::Waker`). The rest of the scheduler
+//! only sees `park` / `unpark`.
 //!
 //! The protocol is the classic three-state parker: `unpark` before `park`
 //! is remembered (a token), so a notification is never lost between a
 //! worker's last check for work and its sleep.
 
+use crate::driver::Unpark;
 use crate::loom::{Arc, AtomicUsize, Condvar, Mutex, Ordering};
 use std::time::Duration;
 
@@ -21,18 +22,13 @@ const NOTIFIED: usize = 2;
 /// Waiting in the reactor's poller rather than on the condition variable.
 const PARKED_DRIVER: usize = 3;
 
-/// Wakes a thread waiting in the I/O poller (`mio::Waker`).
-pub(crate) trait WakeDriver: Send + Sync {
-    fn wake_driver(&self);
-}
-
 struct Inner {
     state: AtomicUsize,
     lock: Mutex<()>,
     cvar: Condvar,
     /// How to interrupt a `park_driver` wait; `None` for parkers that never
     /// hold the reactor (`block_on`).
-    driver: Option<Arc<dyn WakeDriver>>,
+    driver: Option<Arc<dyn Unpark>>,
 }
 
 /// The sleeping side; one per parked thread.
@@ -53,7 +49,7 @@ impl Parker {
 
     /// A parker that may also wait in the I/O poller (a worker's), woken
     /// there through `driver`.
-    pub(crate) fn with_driver(driver: Option<Arc<dyn WakeDriver>>) -> Parker {
+    pub(crate) fn with_driver(driver: Option<Arc<dyn Unpark>>) -> Parker {
         Parker {
             inner: Arc::new(Inner {
                 state: AtomicUsize::new(EMPTY),
@@ -66,7 +62,7 @@ impl Parker {
 
     /// Parks by running `wait` (a wait in the reactor's poller, bounded by
     /// the timers' timeout), unless an `unpark` is pending. An `unpark`
-    /// during `wait` interrupts it through the parker's `WakeDriver`.
+    /// during `wait` interrupts it through the driver's handle (`driver::Unpark`).
     /// Returns `wait`'s result, or `None` if it did not run.
     pub(crate) fn park_driver<R>(&self, wait: impl FnOnce() -> R) -> Option<R> {
         let inner = &*self.inner;
@@ -169,7 +165,7 @@ impl Unparker {
             }
             PARKED_DRIVER => {
                 if let Some(driver) = &inner.driver {
-                    driver.wake_driver();
+                    driver.unpark();
                 }
             }
             actual => panic!("inconsistent park state: {actual}"),

@@ -4,10 +4,10 @@
 use super::park::Parker;
 use super::queue::{Steal, Worker as LocalQueue};
 use super::Shared;
+use crate::driver::time::{Park, Parked};
 use crate::loom::Arc;
 use crate::metrics::worker::WorkerCounters;
 use crate::task::raw::Notified;
-use crate::time::driver::Park;
 use crossbeam_utils::CachePadded;
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
@@ -16,7 +16,7 @@ use std::time::Duration;
 /// it takes from the injector before its own queue, so outside work is
 /// served even when the local queue never empties; it flushes its yielded
 /// tasks; it fires the timers that are due (one relaxed atomic load when
-/// none is registered, `time::driver`); and it polls the I/O reactor
+/// none is registered, `driver::time`); and it polls the I/O driver
 /// without waiting (unless another worker waits in it). So all three are
 /// served even when no worker ever parks. Tokio uses 61 for the same
 /// checks.
@@ -133,7 +133,7 @@ impl Context {
             }
             // Out of work: fire due timers (their tasks land in our queue)
             // before deciding to sleep.
-            if self.shared.time.process_if_due() {
+            if self.shared.time().process_if_due() {
                 continue;
             }
             // Busy time: one clock reading on each side of the park.
@@ -141,7 +141,7 @@ impl Context {
             self.counters().parked(epoch);
             self.park();
             self.counters().unparked(epoch);
-            self.shared.time.process_if_due();
+            self.shared.time().process_if_due();
         }
         self.counters().parked(epoch);
         // Leftover queue entries go to the injector, which the end of the
@@ -170,10 +170,10 @@ impl Context {
     /// (unless another worker waits in it); the tasks they wake land in
     /// this worker's queue.
     fn poll_drivers_now(&self) {
-        self.shared.time.process_if_due();
-        if self.shared.io.poll_now() {
+        self.shared.time().process_if_due();
+        if self.shared.poll_driver_now() {
             // A worker went to sleep while we held the poller.
-            self.shared.hand_off_poller();
+            self.shared.hand_off_driver();
         }
     }
 
@@ -329,60 +329,77 @@ impl Context {
             // must not be stranded (see `idle`).
             self.shared.notify_if_work_pending();
         }
-        let time = &self.shared.time;
+        let time = self.shared.time();
         let io = &self.shared.io;
+        let driver = &self.shared.driver;
         loop {
-            // One parking worker at a time holds the I/O poller; it waits
-            // there instead of on its condition variable, and is the timers'
-            // driver. The others sleep until notified.
-            let mut poller = io.acquire_for_park();
+            // One parking worker at a time holds the driver stack (the I/O
+            // driver's lock, taken with a try-lock); it waits in it instead
+            // of on its condition variable, the time driver bounding the
+            // wait by the next timer. The others sleep until notified.
+            let mut poller = driver.acquire_for_park();
             let mut events = 0;
-            if let Some(state) = poller.as_mut() {
-                io.set_poller(Some(self.index));
-                if time.clock().is_pausable() {
-                    // A paused clock may jump to the next timer in
-                    // `before_park`; only if no socket event is waiting.
-                    events = io.poll(state, Some(Duration::ZERO));
-                }
-            }
-            // The timers decide how long to sleep: until the next one if we
-            // are their driver, not at all if one is due. (With events
-            // already waiting, we do not sleep: they are handled below.)
-            let park = match events {
-                0 => Some(time.before_park(&self.shared, self.index, poller.is_some())),
-                _ => None,
-            };
-            match park {
-                None => {}
-                Some(Park::Due { searching }) => {
-                    // Left the parked state; the caller fires the timers.
-                    // (Short work: the poller is not handed on, see below.)
-                    if let Some(state) = poller.take() {
-                        io.set_poller(None);
-                        if io.release_poller(state) {
-                            self.shared.hand_off_poller();
+            let mut waited_for_timers = false;
+            let due = match poller.as_mut() {
+                Some(state) => {
+                    self.shared.set_holder(Some(self.index));
+                    if time.clock().is_pausable() {
+                        // A paused clock may jump to the next timer in
+                        // `before_park`; only if no I/O event is waiting.
+                        events = state.poll(Some(Duration::ZERO));
+                    }
+                    if events > 0 {
+                        // Events already waiting: no wait, they are
+                        // handled below.
+                        None
+                    } else {
+                        // The time driver wraps the wait in the I/O
+                        // driver: until the next timer, not at all if one
+                        // is due.
+                        let parked = time.park(
+                            || self.shared.all_idle(),
+                            || self.shared.idle.unpark_self(self.index),
+                            |timeout| self.parker.park_driver(|| state.poll(timeout)),
+                        );
+                        match parked {
+                            Parked::Due { notified } => Some(notified),
+                            Parked::Woke {
+                                out,
+                                waited_for_timers: waited,
+                            } => {
+                                events = out.unwrap_or(0);
+                                waited_for_timers = waited;
+                                None
+                            }
                         }
                     }
-                    self.is_searching.set(searching);
-                    return;
                 }
-                Some(Park::Sleep(timeout)) => match poller.as_mut() {
-                    Some(state) => {
-                        events = self
-                            .parker
-                            .park_driver(|| io.poll(state, timeout))
-                            .unwrap_or(0);
+                None => match self.park_without_driver() {
+                    Park::Due { notified } => Some(notified),
+                    Park::Sleep(timeout) => {
+                        match timeout {
+                            None => self.parker.park(),
+                            Some(timeout) => self.parker.park_timeout(timeout),
+                        }
+                        None
                     }
-                    None => match timeout {
-                        None => self.parker.park(),
-                        Some(timeout) => self.parker.park_timeout(timeout),
-                    },
                 },
+            };
+            if let Some(notified) = due {
+                // Left the parked state; the caller fires the timers.
+                // (Short work: the driver is not handed on, see below.)
+                if let Some(state) = poller.take() {
+                    self.shared.set_holder(None);
+                    if driver.release(state) {
+                        self.shared.hand_off_driver();
+                    }
+                }
+                self.is_searching.set(notified);
+                return;
             }
-            let was_timer_driver = time.after_park(self.index);
             let held_poller = poller.is_some();
             if let Some(mut state) = poller.take() {
-                io.set_poller(None);
+                self.shared.set_holder(None);
                 if events > 0 {
                     // Leave the parked state before waking the tasks (they
                     // land in our queue), so the idle counts cover them.
@@ -392,14 +409,14 @@ impl Context {
                     // can run, the pushes wake other workers, which take it
                     // when they park. Only a worker that found it taken
                     // while we held it is nudged (`missed`, see
-                    // `Reactor::acquire_for_park`).
+                    // `DriverLock::acquire_for_park`).
                     let notified = !self.shared.idle.unpark_self(self.index);
                     io.dispatch(&mut state);
-                    if io.release_poller(state) {
+                    if driver.release(state) {
                         // A worker went to sleep while we dispatched: it
                         // takes the poller, so that the next events do not
                         // wait until we park.
-                        self.shared.hand_off_poller();
+                        self.shared.hand_off_driver();
                     }
                     self.is_searching.set(notified);
                     return;
@@ -411,16 +428,32 @@ impl Context {
             if !self.shared.idle.is_parked(self.index) {
                 // Notified: `worker_to_notify` counted us as searching.
                 self.is_searching.set(true);
-                if was_timer_driver || held_poller {
+                if waited_for_timers || held_poller {
                     // Someone else must watch the sockets and the timers
                     // while we work.
-                    self.shared.hand_off_poller();
+                    self.shared.hand_off_driver();
                 }
                 return;
             }
             // Our timeout ended, the timers changed, or a stale unpark
             // token: look at the timers again and sleep again.
         }
+    }
+
+    /// The park of a worker that could not take the driver stack (another
+    /// thread waits in it, for the timers and the I/O): fires a timer
+    /// already due instead of sleeping (`Park::Due`), and otherwise sleeps
+    /// until notified (`Park::Sleep(None)`). With a paused clock, if this worker was the last to go
+    /// idle, it wakes the holder, which alone may make the clock jump
+    /// (after a look at the sockets: an answer already on its way over
+    /// loopback must not lose the race against a timeout).
+    fn park_without_driver(&self) -> Park {
+        if self.shared.time().is_due() {
+            let notified = !self.shared.idle.unpark_self(self.index);
+            return Park::Due { notified };
+        }
+        self.shared.on_worker_idle();
+        Park::Sleep(None)
     }
 
     /// This worker's counters (`crate::metrics`); only this thread writes

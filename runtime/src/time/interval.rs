@@ -180,7 +180,7 @@ impl Interval {
             return Poll::Pending;
         }
         let timeout = self.delay.deadline();
-        let now = self.delay.shared().time.now();
+        let now = self.delay.shared().time().now();
         let next = if now.saturating_duration_since(timeout) > MISSED_TOLERANCE {
             self.missed_tick_behavior
                 .next_timeout(timeout, now, self.period)
@@ -195,7 +195,7 @@ impl Interval {
 
     /// Restarts the schedule: the next tick is one period from now.
     pub fn reset(&mut self) {
-        let now = self.delay.shared().time.now();
+        let now = self.delay.shared().time().now();
         let next = now
             .checked_add(self.period)
             .unwrap_or_else(|| far_future(now));

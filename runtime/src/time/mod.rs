@@ -83,23 +83,20 @@
 //! The design (timing wheel, which worker drives it, the auto-advance) is
 //! described in `docs/ARCHITECTURE.md`.
 
-mod auto_advance;
 mod clock;
-pub(crate) mod driver;
 mod interval;
 mod sleep;
 #[cfg(all(test, not(runtime_loom)))]
 mod tests;
 mod timeout;
-mod wheel;
 
-pub(crate) use auto_advance::BlockOnActivity;
 pub use clock::{advance, pause, resume};
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use std::time::{Duration, Instant};
 pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
 
+use crate::driver::time::far_future;
 use crate::runtime::context;
 use crate::Handle;
 
@@ -120,13 +117,13 @@ use crate::Handle;
 /// }
 /// ```
 pub fn now() -> Instant {
-    context::with_current(|h| h.map(|h| h.shared.time.now())).unwrap_or_else(Instant::now)
+    context::with_current(|h| h.map(|h| h.shared.time().now())).unwrap_or_else(Instant::now)
 }
 
 /// The current runtime's time, for an operation that needs a runtime.
 #[track_caller]
 fn now_in(what: &str) -> Instant {
-    current_handle(what).shared.time.now()
+    current_handle(what).shared.time().now()
 }
 
 /// The current runtime, or a panic explaining that `what` needs one.
@@ -140,11 +137,4 @@ fn current_handle(what: &str) -> Handle {
              `Handle::enter()`, or annotate `main` with `#[runtime::main]`"
         ),
     }
-}
-
-/// "Forever": about 30 years after `from` (what a duration too large for
-/// `Instant` becomes).
-fn far_future(from: Instant) -> Instant {
-    from.checked_add(Duration::from_secs(30 * 365 * 24 * 60 * 60))
-        .unwrap_or(from)
 }

@@ -1,7 +1,7 @@
 //! [`sleep`], [`sleep_until`] and the [`Sleep`] future.
 
-use super::wheel::Key;
 use super::{current_handle, far_future, Instant};
+use crate::driver::time::Key;
 use crate::loom::Arc;
 use crate::scheduler::Shared;
 use crate::task::coop;
@@ -59,7 +59,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 #[track_caller]
 pub(super) fn sleep_in(what: &str, duration: Duration) -> Sleep {
     let handle = current_handle(what);
-    let now = handle.shared.time.now();
+    let now = handle.shared.time().now();
     let deadline = now.checked_add(duration).unwrap_or_else(|| far_future(now));
     Sleep::new(handle.shared, deadline)
 }
@@ -195,7 +195,7 @@ impl Sleep {
             // Fired in the wheel, not yet seen by a poll. (An entry also
             // fires early when its deadline was reset; the clock tells.)
             State::Registered(key) => {
-                self.shared.time.is_fired(key) && self.shared.time.now() >= self.deadline
+                self.shared.time().is_fired(key) && self.shared.time().now() >= self.deadline
             }
         }
     }
@@ -224,7 +224,7 @@ impl Sleep {
         let this = self.get_mut();
         this.deadline = deadline;
         this.state = match std::mem::replace(&mut this.state, State::Unregistered) {
-            State::Registered(key) => match this.shared.time.reset(&this.shared, key, deadline) {
+            State::Registered(key) => match this.shared.reset_sleep(key, deadline) {
                 Some(key) => State::Registered(key),
                 None => State::Unregistered,
             },
@@ -241,10 +241,7 @@ impl Sleep {
             State::Registered(key) => Some(key),
             State::Unregistered => None,
         };
-        let poll = self
-            .shared
-            .time
-            .poll_sleep(&self.shared, &mut key, self.deadline, cx.waker());
+        let poll = self.shared.poll_sleep(&mut key, self.deadline, cx.waker());
         self.state = match (poll, key) {
             (Poll::Ready(()), _) => State::Elapsed,
             (Poll::Pending, Some(key)) => State::Registered(key),
@@ -274,7 +271,7 @@ impl Future for Sleep {
 impl Drop for Sleep {
     fn drop(&mut self) {
         if let State::Registered(key) = self.state {
-            self.shared.time.deregister(key);
+            self.shared.time().deregister(key);
         }
     }
 }

@@ -17,7 +17,7 @@ fn runtime(paused: bool) -> Runtime {
 }
 
 fn entries(rt: &Runtime) -> usize {
-    rt.handle().shared.time.num_entries()
+    rt.handle().shared.time().num_entries()
 }
 
 /// Polls `sleep` once (registering it) and hands it back.
@@ -108,8 +108,8 @@ fn shutdown_fires_what_is_left_and_refuses_new_timers() {
     assert_eq!(entries(&rt), 1);
     drop(rt);
     // The entry is fired (its waker was woken) but still owned by `timer`.
-    assert_eq!(handle.shared.time.num_entries(), 1);
+    assert_eq!(handle.shared.time().num_entries(), 1);
     drop(timer);
-    assert_eq!(handle.shared.time.num_entries(), 0);
-    assert!(!handle.shared.time.has_timers());
+    assert_eq!(handle.shared.time().num_entries(), 0);
+    assert!(!handle.shared.time().has_timers());
 }

@@ -1,7 +1,7 @@
 //! `AsyncFd`: registers an arbitrary file descriptor with the reactor.
 
-use crate::io::registration::PollEvented;
-use crate::io::scheduled_io::ReadyEvent;
+use crate::driver::io::registration::PollEvented;
+use crate::driver::io::scheduled_io::ReadyEvent;
 use crate::io::{Interest, Ready};
 use mio::event::Source;
 use mio::unix::SourceFd;
@@ -145,7 +145,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     pub fn with_interest(inner: T, interest: Interest) -> io::Result<AsyncFd<T>> {
         let fd = inner.as_raw_fd();
         Ok(AsyncFd {
-            io: PollEvented::with_interest(FdSource(fd), interest)?,
+            io: crate::io::register_with_interest(FdSource(fd), interest)?,
             inner,
         })
     }

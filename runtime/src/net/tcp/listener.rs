@@ -1,8 +1,8 @@
 //! `TcpListener`: accepts TCP connections.
 
 use super::{TcpSocket, TcpStream};
-use crate::io::registration::PollEvented;
-use crate::io::scheduled_io::Direction;
+use crate::driver::io::registration::PollEvented;
+use crate::driver::io::scheduled_io::Direction;
 use crate::net::ToSocketAddrs;
 use std::fmt;
 use std::io;
@@ -87,7 +87,7 @@ impl TcpListener {
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         listener.set_nonblocking(true)?;
         Ok(TcpListener {
-            io: PollEvented::new(mio::net::TcpListener::from_std(listener))?,
+            io: crate::io::register(mio::net::TcpListener::from_std(listener))?,
         })
     }
 

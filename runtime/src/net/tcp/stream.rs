@@ -1,8 +1,8 @@
 //! `TcpStream`: a TCP connection.
 
 use super::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
-use crate::io::registration::PollEvented;
-use crate::io::scheduled_io::Direction;
+use crate::driver::io::registration::PollEvented;
+use crate::driver::io::scheduled_io::Direction;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use crate::net::ToSocketAddrs;
 use std::fmt;
@@ -95,7 +95,7 @@ impl TcpStream {
 
     pub(crate) fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
-            io: PollEvented::new(stream)?,
+            io: crate::io::register(stream)?,
         })
     }
 

@@ -1,8 +1,8 @@
 //! `UnixDatagram`: Unix domain datagram sockets.
 
 use super::{socket_addr, SocketAddr};
-use crate::io::registration::PollEvented;
-use crate::io::scheduled_io::Direction;
+use crate::driver::io::registration::PollEvented;
+use crate::driver::io::scheduled_io::Direction;
 use crate::io::{Interest, ReadBuf};
 use std::fmt;
 use std::io;
@@ -50,7 +50,7 @@ pub struct UnixDatagram {
 impl UnixDatagram {
     fn from_mio(socket: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
         Ok(UnixDatagram {
-            io: PollEvented::new(socket)?,
+            io: crate::io::register(socket)?,
         })
     }
 

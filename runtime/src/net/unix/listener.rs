@@ -1,8 +1,8 @@
 //! `UnixListener`: accepts Unix domain stream connections.
 
 use super::{socket_addr, SocketAddr, UnixStream};
-use crate::io::registration::PollEvented;
-use crate::io::scheduled_io::Direction;
+use crate::driver::io::registration::PollEvented;
+use crate::driver::io::scheduled_io::Direction;
 use std::fmt;
 use std::io;
 use std::path::Path;
@@ -52,7 +52,7 @@ impl UnixListener {
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         let addr = socket_addr(path.as_ref())?;
         Ok(UnixListener {
-            io: PollEvented::new(mio::net::UnixListener::bind_addr(&addr)?)?,
+            io: crate::io::register(mio::net::UnixListener::bind_addr(&addr)?)?,
         })
     }
 
@@ -69,7 +69,7 @@ impl UnixListener {
     pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
         listener.set_nonblocking(true)?;
         Ok(UnixListener {
-            io: PollEvented::new(mio::net::UnixListener::from_std(listener))?,
+            io: crate::io::register(mio::net::UnixListener::from_std(listener))?,
         })
     }
 

@@ -2,7 +2,7 @@
 
 use super::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use super::{socket_addr, SocketAddr};
-use crate::io::registration::PollEvented;
+use crate::driver::io::registration::PollEvented;
 use crate::io::{AsyncRead, AsyncWrite};
 use std::fmt;
 use std::io;
@@ -47,7 +47,7 @@ impl UnixStream {
 
     pub(crate) fn from_mio(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream {
-            io: PollEvented::new(stream)?,
+            io: crate::io::register(stream)?,
         })
     }
 

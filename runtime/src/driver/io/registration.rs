@@ -3,19 +3,14 @@
 //! (try the non-blocking call; on `WouldBlock`, forget the readiness and
 //! wait for the next event).
 
-use super::reactor::Key;
+use super::reactor::{Key, Reactor};
 use super::scheduled_io::{Direction, ReadyEvent, ScheduledIo};
 use super::{Interest, Ready};
 use crate::loom::Arc;
-use crate::scheduler::Shared;
 use crate::task::coop;
 use mio::event::Source;
 use std::io;
 use std::task::{Context, Poll};
-
-pub(crate) const NO_RUNTIME_IO: &str = "a socket was created outside a runtime: sockets register \
-with the current runtime's reactor, so create them inside a task, inside `Runtime::block_on`, or \
-after `Handle::enter()`";
 
 /// A registered mio source. Dropping it deregisters the source, then
 /// closes it.
@@ -24,58 +19,37 @@ pub(crate) struct PollEvented<E: Source> {
     io: Option<E>,
     key: Key,
     sched: Arc<ScheduledIo>,
-    shared: Arc<Shared>,
+    /// The I/O driver it is registered with (a handle: the runtime itself
+    /// may be gone, the driver then fails every operation).
+    driver: Arc<Reactor>,
 }
 
 impl<E: Source> PollEvented<E> {
-    /// Registers `io` with the current runtime's reactor for reads and
-    /// writes.
+    /// Registers `io` with `driver` for reads and writes.
     ///
     /// # Errors
     ///
     /// The operating system's, or an error if the runtime shut down.
-    ///
-    /// # Panics
-    ///
-    /// Outside a runtime, with [`NO_RUNTIME_IO`].
-    #[track_caller]
-    pub(crate) fn new(io: E) -> io::Result<Self> {
-        let shared = crate::runtime::context::with_current(|h| h.map(|h| h.shared.clone()));
-        match shared {
-            Some(shared) => Self::new_with(shared, io),
-            None => panic!("{NO_RUNTIME_IO}"),
-        }
+    pub(crate) fn new(driver: Arc<Reactor>, io: E) -> io::Result<Self> {
+        Self::with_interest(driver, io, Interest::READABLE | Interest::WRITABLE)
     }
 
-    pub(crate) fn new_with(shared: Arc<Shared>, io: E) -> io::Result<Self> {
-        Self::register(shared, io, Interest::READABLE | Interest::WRITABLE)
-    }
-
-    /// Registers `io` with the current runtime's reactor for `interest`.
+    /// Registers `io` with `driver` for `interest`.
     ///
     /// # Errors
     ///
     /// As [`new`](Self::new).
-    ///
-    /// # Panics
-    ///
-    /// Outside a runtime, with [`NO_RUNTIME_IO`].
-    #[track_caller]
-    pub(crate) fn with_interest(io: E, interest: Interest) -> io::Result<Self> {
-        let shared = crate::runtime::context::with_current(|h| h.map(|h| h.shared.clone()));
-        match shared {
-            Some(shared) => Self::register(shared, io, interest),
-            None => panic!("{NO_RUNTIME_IO}"),
-        }
-    }
-
-    fn register(shared: Arc<Shared>, mut io: E, interest: Interest) -> io::Result<Self> {
-        let (key, sched) = shared.io.register(&mut io, interest.to_mio())?;
+    pub(crate) fn with_interest(
+        driver: Arc<Reactor>,
+        mut io: E,
+        interest: Interest,
+    ) -> io::Result<Self> {
+        let (key, sched) = driver.register(&mut io, interest.to_mio())?;
         Ok(PollEvented {
             io: Some(io),
             key,
             sched,
-            shared,
+            driver,
         })
     }
 
@@ -92,7 +66,7 @@ impl<E: Source> PollEvented<E> {
     /// `io::Result` for the callers' shape.
     pub(crate) fn into_inner(mut self) -> io::Result<E> {
         let mut io = self.io.take().expect("PollEvented used after drop");
-        self.shared.io.deregister(self.key, &mut io);
+        self.driver.deregister(self.key, &mut io);
         Ok(io)
     }
 
@@ -294,7 +268,7 @@ impl<E: Source> PollEvented<E> {
 impl<E: Source> Drop for PollEvented<E> {
     fn drop(&mut self) {
         if let Some(mut io) = self.io.take() {
-            self.shared.io.deregister(self.key, &mut io);
+            self.driver.deregister(self.key, &mut io);
         }
     }
 }

@@ -7,9 +7,10 @@
 //!   counts the worker it wakes as unparked *before* that worker runs, so a
 //!   task handed to a worker is always covered.
 //! * `block_on` threads of this runtime: not polling and not woken. Counted
-//!   in `Driver::blockers` through the waker [`BlockOnActivity`] gives
-//!   them, which counts the thread busy before unparking it.
-//! * The blocking pool: nothing queued, nothing running.
+//!   in the clock's [`Activity`] through the waker [`BlockOnActivity`]
+//!   gives them, which counts the thread busy before unparking it.
+//! * The blocking pool: nothing queued, nothing running; the pool counts
+//!   its closures in the same [`Activity`] (busy from push to end of run).
 //! * The run queues: empty (a task can sit there for a moment with no
 //!   worker counted for it: between the last searcher parking and its
 //!   final check of the queues).
@@ -22,45 +23,57 @@
 //! races with the check like any outside event.
 //!
 //! All of this only runs for runtimes built with `start_paused(true)`; the
-//! others never pay for it.
+//! others never pay for it. The scheduler decides (`all_idle`, asked by
+//! the time driver under its lock as `may_advance`); the time driver does
+//! the jump.
 
-use super::driver::Driver;
+use super::park::{Parker, Unparker};
+use super::Shared;
+use crate::driver::time::clock::Activity;
 use crate::loom::{Arc, AtomicUsize, Ordering};
-use crate::scheduler::park::{Parker, Unparker};
-use crate::scheduler::Shared;
 use std::task::{Wake, Waker};
 
-impl Driver {
-    /// True if no participant is busy (see the module docs). Called under
-    /// the timer lock.
-    pub(super) fn all_idle(&self, shared: &Shared) -> bool {
-        let quiet = || {
-            shared.idle.num_unparked() == 0
-                // SeqCst: in the same total order as the counting RMWs of
-                // `BlockOnActivity` and its waker.
-                && self.blockers.load(Ordering::SeqCst) == 0
-                && shared.blocking.is_idle()
-        };
+impl Shared {
+    /// True if no participant is busy (see the module docs): the time
+    /// driver's `may_advance`, asked under its lock.
+    pub(super) fn all_idle(&self) -> bool {
+        let activity = self.time.clock().activity();
+        // Both loads SeqCst (`num_unparked`, `Activity::is_idle`): in the
+        // same total order as the counting RMWs of `Idle` and `Activity`.
+        let quiet = || self.idle.num_unparked() == 0 && activity.is_idle();
         let queued =
-            || !shared.injector.is_empty() || shared.remotes.iter().any(|r| !r.stealer.is_empty());
+            || !self.injector.is_empty() || self.remotes.iter().any(|r| !r.stealer.is_empty());
         // Counts, queues, counts again: a task taken from a queue between
         // the first two looks has a worker counted by the third.
         quiet() && !queued() && quiet()
     }
 
-    /// A participant other than a worker (a `block_on` thread, the blocking
-    /// pool) went idle: if it was the last one and the paused clock has a
-    /// timer to jump to, nudge a parked worker, which re-checks in
-    /// `before_park` and does the jump.
-    pub(crate) fn on_idle(&self, shared: &Shared) {
-        if !self.clock().is_pausable() || !self.clock().is_paused() {
-            return;
-        }
-        // No lock: the nudged worker decides again under it.
-        if self.has_timers() && self.all_idle(shared) {
-            if let Some(worker) = shared.idle.peek_sleeper() {
-                shared.remotes[worker].unparker.unpark();
+    /// True if the paused clock has a timer to jump to and everyone is
+    /// idle (no lock: the holder of the driver stack decides again under
+    /// the timer lock, `time::Driver::before_park`).
+    fn may_jump(&self) -> bool {
+        let clock = self.time.clock();
+        clock.is_pausable() && clock.is_paused() && self.time.has_timers() && self.all_idle()
+    }
+
+    /// A participant other than a worker (the last `block_on` thread or
+    /// blocking closure) went idle: if the clock may jump, nudge a parked
+    /// worker, which re-checks and jumps (holding the driver stack) or
+    /// wakes the holder (`on_worker_idle`).
+    pub(crate) fn on_idle(&self) {
+        if self.may_jump() {
+            if let Some(worker) = self.idle.peek_sleeper() {
+                self.remotes[worker].unparker.unpark();
             }
+        }
+    }
+
+    /// A worker that could not take the driver stack is about to sleep: if
+    /// it was the last to go idle and the clock may jump, it wakes the
+    /// holder, which alone jumps (after a look at the sockets).
+    pub(super) fn on_worker_idle(&self) {
+        if self.may_jump() {
+            self.unpark_holder();
         }
     }
 }
@@ -75,7 +88,7 @@ const DONE: usize = 3;
 /// The state behind a tracked `block_on` waker.
 struct Tracker {
     state: AtomicUsize,
-    blockers: Arc<AtomicUsize>,
+    activity: Arc<Activity>,
     unparker: Unparker,
 }
 
@@ -83,16 +96,18 @@ impl Tracker {
     /// Moves IDLE to ACTIVE, counting the thread first so that it is never
     /// ACTIVE and uncounted. Returns the state found if that was not IDLE.
     fn activate(&self) -> Result<(), usize> {
-        // SeqCst on the count and the state: one total order with
-        // `all_idle`'s loads and the `Idle` transitions.
-        self.blockers.fetch_add(1, Ordering::SeqCst);
+        // SeqCst on the state (the count's are, see `Activity`): one total
+        // order with `all_idle`'s loads and the `Idle` transitions.
+        self.activity.busy();
         match self
             .state
             .compare_exchange(IDLE, ACTIVE, Ordering::SeqCst, Ordering::SeqCst)
         {
             Ok(_) => Ok(()),
             Err(actual) => {
-                self.blockers.fetch_sub(1, Ordering::SeqCst);
+                // Never the last busy one in a way that matters: this
+                // thread is busy (polling) or done, not idle.
+                let _ = self.activity.idle();
                 Err(actual)
             }
         }
@@ -140,15 +155,15 @@ impl BlockOnActivity {
     /// Starts tracking this thread (busy) if `shared`'s clock is pausable;
     /// `None` otherwise.
     pub(crate) fn new(shared: &Shared, unparker: Unparker) -> Option<BlockOnActivity> {
-        if !shared.time.clock().is_pausable() {
+        let clock = shared.time.clock();
+        if !clock.is_pausable() {
             return None;
         }
-        let blockers = shared.time.blockers.clone();
-        // SeqCst: see `Tracker::activate`.
-        blockers.fetch_add(1, Ordering::SeqCst);
+        let activity = clock.activity().clone();
+        activity.busy();
         let tracker = Arc::new(Tracker {
             state: AtomicUsize::new(ACTIVE),
-            blockers,
+            activity,
             unparker,
         });
         let waker = Waker::from(tracker.clone());
@@ -170,8 +185,9 @@ impl BlockOnActivity {
             .compare_exchange(ACTIVE, IDLE, Ordering::SeqCst, Ordering::SeqCst)
         {
             Ok(_) => {
-                tracker.blockers.fetch_sub(1, Ordering::SeqCst);
-                shared.time.on_idle(shared);
+                if tracker.activity.idle() {
+                    shared.on_idle();
+                }
                 parker.park();
                 // Our waker already made us ACTIVE; any other unpark of
                 // this thread's parker did not, so count ourselves.
@@ -193,7 +209,9 @@ impl Drop for BlockOnActivity {
         // SeqCst: see `Tracker::activate`.
         let prev = self.tracker.state.swap(DONE, Ordering::SeqCst);
         if prev == ACTIVE || prev == NOTIFIED {
-            self.tracker.blockers.fetch_sub(1, Ordering::SeqCst);
+            // Returning is not going idle: no auto-advance check (the
+            // caller goes on running; it will park or exit the runtime).
+            let _ = self.tracker.activity.idle();
         }
     }
 }

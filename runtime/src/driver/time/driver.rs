@@ -1,59 +1,53 @@
-//! The timer state of one runtime, and how the workers drive it.
+//! The timer state of one runtime, and the wait for the next timer.
 //!
-//! The [`Wheel`] lives behind one lock in the runtime's `Shared`, with the
-//! runtime's [`Clock`]. Ticks are whole milliseconds since the driver was
-//! created (`start`); a deadline is rounded *up* to its tick, so a timer
-//! never fires before its deadline.
+//! The [`Wheel`] lives behind one lock, with the runtime's [`Clock`].
+//! Ticks are whole milliseconds since the driver was created (`start`); a
+//! deadline is rounded *up* to its tick, so a timer never fires before its
+//! deadline.
 //!
 //! # Who fires timers
 //!
-//! * A worker that runs out of tasks fires what is due before it parks
-//!   (`process_if_due`), and so does every worker every
-//!   `MAINTENANCE_INTERVAL` ticks of its loop, so timers fire even on a
-//!   runtime whose workers never park. Between timers this costs one
-//!   relaxed atomic load (`next_wake`); no lock.
-//! * A parking worker calls [`Driver::before_park`]. If a timer is due it
-//!   does not sleep at all. Otherwise the worker that holds the I/O poller
-//!   (one parking worker at a time, `io::reactor`) becomes *the driver*:
-//!   it waits in the poller with a timeout until the wheel's next
-//!   expiration, while the other workers park without a timeout. When the
-//!   timeout ends, the driver leaves the parked state on its own
-//!   (`Idle::unpark_self`), fires the due timers and runs the tasks they
-//!   woke.
-//! * A timer registered earlier than the driver's wake-up (from any
-//!   thread) unparks the driver (through the poller's `mio::Waker`), which
-//!   re-computes its timeout; with no driver, it unparks the worker in the
-//!   poller, or else a parked worker, which takes the poller and becomes
-//!   the driver.
-//! * A driver woken for work while timers are pending hands the role to
-//!   another parked worker (`after_park` tells it to), so a long task on the
-//!   former driver does not hold the timers up.
+//! This driver does not know who runs it; the scheduler decides (see
+//! `scheduler::drivers`). What it offers:
+//!
+//! * [`Driver::process_if_due`]: fires what is due. Between timers this
+//!   costs one relaxed atomic load (`next_wake`); no lock. The scheduler
+//!   calls it before a thread parks and on its maintenance tick.
+//! * [`Driver::before_park`]: the thread holding the driver stack asks
+//!   how long it may wait in the I/O driver below: not at all if a timer
+//!   is due, else until the wheel's next expiration. It is then recorded
+//!   as waiting (`parked_until`) until [`Driver::after_park`].
+//! * A timer registered earlier than that wake-up (from any thread)
+//!   interrupts the wait through the handle of the driver below
+//!   ([`Unpark`]); the waiting thread re-computes its timeout. With no
+//!   thread waiting, the registration returns [`Wake::NoDriver`], and the
+//!   scheduler wakes the holder, or a parked worker that takes the stack.
+//! * `after_park` says whether the thread waited while timers were
+//!   pending: if it now leaves to run tasks, the scheduler hands the stack
+//!   on, so a long task does not hold the timers up.
 //!
 //! Wakers are called outside the lock, in batches: a waker may do anything,
 //! including dropping a `Sleep` of this runtime.
 //!
 //! # Paused clock
 //!
-//! While the clock is paused no one sleeps with a timeout; instead, when
-//! every participant is idle (see `auto_advance`), the clock jumps to the
-//! next expiration and a worker fires the timers. Only the worker holding
-//! the I/O poller jumps, right after a zero-timeout poll found no socket
-//! event waiting (`scheduler::worker::park`); another worker that finds
-//! everyone idle wakes it instead.
+//! While the clock is paused no one waits with a timeout; instead, when the
+//! scheduler says every participant is idle (the `may_advance` of
+//! `before_park`, asked under the lock), the clock jumps to the next
+//! expiration and the holder fires the timers. The scheduler asks only
+//! right after a zero-timeout poll of the I/O driver found no event
+//! waiting.
 
 use super::clock::Clock;
 use super::wheel::{Key, Wheel};
-use crate::loom::{Arc, AtomicU64, AtomicUsize, Mutex, Ordering};
-use crate::scheduler::Shared;
+use crate::driver::Unpark;
+use crate::loom::{Arc, AtomicBool, AtomicU64, Mutex, Ordering};
 use std::ops::DerefMut;
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
 /// `next_wake` when no timer is registered.
 const NO_WAKE: u64 = u64::MAX;
-
-/// `driver_hint` when no worker is the driver.
-const NO_DRIVER: usize = usize::MAX;
 
 /// Wakers collected under the lock before it is released to call them.
 const WAKE_BATCH: usize = 32;
@@ -75,39 +69,67 @@ pub(crate) struct Driver {
     start: Instant,
     inner: Mutex<Inner>,
     /// The wheel's next expiration tick (`NO_WAKE` if none), written under
-    /// the lock, read without it by the workers' cheap "anything due?"
+    /// the lock, read without it by the cheap "anything due?"
     /// check (a stale value only makes a check early or late by one round)
     /// and by `before_park`'s fast path.
     next_wake: AtomicU64,
-    /// `Inner::driver` as a number (`NO_DRIVER` if none), written under
-    /// the lock, so that `after_park` can tell without locking that its
-    /// worker is not the driver.
-    driver_hint: AtomicUsize,
-    /// `block_on` threads currently running (or woken) for this runtime;
-    /// counted only with a pausable clock (see `auto_advance`).
-    pub(super) blockers: Arc<AtomicUsize>,
+    /// `Inner::parked_until.is_some()`, written under the lock, so that
+    /// `after_park` can tell without locking that its thread did not wait
+    /// for the timers.
+    parked_hint: AtomicBool,
+    /// Interrupts the wait of the thread parked in the driver stack below
+    /// (the I/O driver's waker), when a timer earlier than its wake-up is
+    /// registered.
+    unpark: Arc<dyn Unpark>,
 }
 
 struct Inner {
     wheel: Wheel,
-    /// The worker parked with a timeout for the timers, if any.
-    driver: Option<usize>,
-    /// The tick the driver wakes at (`NO_WAKE`: it sleeps until unparked).
-    driver_until: u64,
+    /// A thread waits in the driver with a timeout for the timers: the tick
+    /// it wakes at (`NO_WAKE`: it sleeps until unparked). `None`: no thread
+    /// waits for the timers.
+    parked_until: Option<u64>,
     shutdown: bool,
 }
 
-/// What a worker about to park should do.
+/// What the thread about to park in the driver should do.
 pub(crate) enum Park {
-    /// A timer is due: the worker has already left the parked state (it is
-    /// searching if it was notified meanwhile) and must fire timers.
-    Due { searching: bool },
+    /// A timer is due: the caller has already left the parked state (the
+    /// `unpark_self` given to `before_park` ran, under the timer lock, and
+    /// returned `notified`) and must fire timers.
+    Due { notified: bool },
     /// Sleep, at most this long.
     Sleep(Option<Duration>),
 }
 
+/// How the wait of the thread holding the driver stack ended
+/// ([`Driver::park`]).
+pub(crate) enum Parked<R> {
+    /// A timer was due: no wait; as [`Park::Due`].
+    Due { notified: bool },
+    /// The wait below ran and returned `out`. `waited_for_timers`: it
+    /// waited while timers were pending (see [`Driver::after_park`]).
+    Woke { out: R, waited_for_timers: bool },
+}
+
+/// What a timer registration asks of whoever drives the driver.
+#[must_use = "with `NoDriver`, the scheduler must see that a thread waits in the driver"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wake {
+    /// Nothing: the thread waiting in the driver was woken if it sleeps
+    /// past the new timer, or the clock is paused (the auto-advance takes
+    /// care of it).
+    Covered,
+    /// No thread waits in the driver for the timers: the scheduler must
+    /// see that one does (it unparks the thread holding the driver, or a
+    /// parked one that takes it).
+    NoDriver,
+}
+
 impl Driver {
-    pub(crate) fn new(start_paused: bool) -> Driver {
+    /// A time driver whose waits are interrupted through `unpark` (the
+    /// handle of the driver it wraps).
+    pub(crate) fn new(start_paused: bool, unpark: Arc<dyn Unpark>) -> Driver {
         let clock = Clock::new(start_paused);
         let start = clock.origin();
         Driver {
@@ -115,13 +137,12 @@ impl Driver {
             start,
             inner: Mutex::new(Inner {
                 wheel: Wheel::new(),
-                driver: None,
-                driver_until: NO_WAKE,
+                parked_until: None,
                 shutdown: false,
             }),
             next_wake: AtomicU64::new(NO_WAKE),
-            driver_hint: AtomicUsize::new(NO_DRIVER),
-            blockers: Arc::new(AtomicUsize::new(0)),
+            parked_hint: AtomicBool::new(false),
+            unpark,
         }
     }
 
@@ -161,16 +182,13 @@ impl Driver {
         self.next_wake.store(next, Ordering::SeqCst);
     }
 
-    /// Sets the driver, under the lock.
-    fn set_driver(&self, inner: &mut Inner, driver: Option<usize>) {
-        inner.driver = driver;
-        if driver.is_none() {
-            inner.driver_until = NO_WAKE;
-        }
-        // Relaxed: only the worker named here reads its own index back
-        // (`after_park`); every other reader holds the lock.
-        self.driver_hint
-            .store(driver.unwrap_or(NO_DRIVER), Ordering::Relaxed);
+    /// Records whether a thread waits in the driver (and until when), under
+    /// the lock.
+    fn set_parked(&self, inner: &mut Inner, until: Option<u64>) {
+        inner.parked_until = until;
+        // Relaxed: only the parked thread reads it back (`after_park`);
+        // every other reader holds the lock.
+        self.parked_hint.store(until.is_some(), Ordering::Relaxed);
     }
 
     /// Locks the timer state, or panics if the runtime has shut down.
@@ -188,7 +206,8 @@ impl Driver {
 
     /// Polls a sleep until `deadline`: `Ready` once the clock has reached
     /// it (releasing the entry), otherwise registers the waker (allocating
-    /// the entry on the first poll) and returns `Pending`.
+    /// the entry on the first poll) and returns `Pending`. The [`Wake`]
+    /// says whether the scheduler must find a thread to wait in the driver.
     ///
     /// # Panics
     ///
@@ -196,36 +215,36 @@ impl Driver {
     #[track_caller]
     pub(crate) fn poll_sleep(
         &self,
-        shared: &Shared,
         key: &mut Option<Key>,
         deadline: Instant,
         waker: &Waker,
-    ) -> Poll<()> {
+    ) -> (Poll<()>, Wake) {
         let mut inner = self.lock_running();
         if self.clock.now() >= deadline {
             if let Some(key) = key.take() {
                 inner.wheel.remove(key);
                 self.publish_next_wake(&inner);
             }
-            return Poll::Ready(());
+            return (Poll::Ready(()), Wake::Covered);
         }
         if let Some(registered) = *key {
             if !inner.wheel.is_fired(registered) {
                 inner.wheel.set_waker(registered, waker);
-                return Poll::Pending;
+                return (Poll::Pending, Wake::Covered);
             }
             // Woken before the deadline (only after a reset or a wheel
             // that ran ahead of this clock reading): register again.
             inner.wheel.remove(registered);
             *key = None;
         }
-        *key = Some(self.insert(&mut inner, shared, deadline, waker.clone()));
-        Poll::Pending
+        let (new_key, wake) = self.insert(&mut inner, deadline, waker.clone());
+        *key = Some(new_key);
+        (Poll::Pending, wake)
     }
 
-    /// Inserts a timer for `deadline`, which has not passed, and makes sure
-    /// a worker will wake for it.
-    fn insert(&self, inner: &mut Inner, shared: &Shared, deadline: Instant, waker: Waker) -> Key {
+    /// Inserts a timer for `deadline`, which has not passed, and wakes the
+    /// thread waiting in the driver if it sleeps past it.
+    fn insert(&self, inner: &mut Inner, deadline: Instant, waker: Waker) -> (Key, Wake) {
         let tick = self.tick_ceil(deadline);
         let key = match inner.wheel.insert(tick, waker) {
             Ok(key) => key,
@@ -241,47 +260,47 @@ impl Driver {
             }
         };
         self.publish_next_wake(inner);
-        self.wake_driver_for(inner, shared, tick);
-        key
+        (key, self.wake_driver_for(inner, tick))
     }
 
-    /// A timer at `tick` was registered: wake the driver if it sleeps past
-    /// it, or a parked worker to become the driver if there is none.
-    fn wake_driver_for(&self, inner: &mut Inner, shared: &Shared, tick: u64) {
+    /// A timer at `tick` was registered: wake the thread waiting in the
+    /// driver if it sleeps past it; with none, tell the caller.
+    fn wake_driver_for(&self, inner: &mut Inner, tick: u64) -> Wake {
         if self.clock.is_paused() {
             // Nobody waits in real time; the auto-advance takes care of it.
-            return;
+            return Wake::Covered;
         }
-        match inner.driver {
-            Some(worker) => {
-                if tick < inner.driver_until {
-                    inner.driver_until = tick;
-                    shared.remotes[worker].unparker.unpark();
+        match inner.parked_until {
+            Some(until) => {
+                if tick < until {
+                    inner.parked_until = Some(tick);
+                    // It re-computes its timeout when it wakes; a wait that
+                    // has not begun yet returns at once (the unpark is
+                    // remembered by the driver below).
+                    self.unpark.unpark();
                 }
+                Wake::Covered
             }
-            None => {
-                // The worker in the I/O poller takes the role (only it may,
-                // `before_park`); with none, a sleeper wakes and becomes the
-                // poller.
-                if let Some(worker) = shared.io.poller().or_else(|| shared.idle.peek_sleeper()) {
-                    shared.remotes[worker].unparker.unpark();
-                }
-            }
+            None => Wake::NoDriver,
         }
     }
 
     /// Moves a registered sleep to `deadline`, keeping its waker. Returns
     /// the new registration; `None` means the next poll registers (the
     /// entry had fired, or the new deadline has passed, in which case its
-    /// waker is woken so that the poll happens).
-    pub(crate) fn reset(&self, shared: &Shared, key: Key, deadline: Instant) -> Option<Key> {
+    /// waker is woken so that the poll happens). The [`Wake`] is as
+    /// `poll_sleep`'s.
+    pub(crate) fn reset(&self, key: Key, deadline: Instant) -> (Option<Key>, Wake) {
         let mut inner = self.inner.lock();
         let waker = inner.wheel.remove(key);
         let mut new_key = None;
         let mut wake = None;
+        let mut driver = Wake::Covered;
         if let Some(waker) = waker {
             if !inner.shutdown && self.clock.now() < deadline {
-                new_key = Some(self.insert(&mut inner, shared, deadline, waker));
+                let (key, needs) = self.insert(&mut inner, deadline, waker);
+                new_key = Some(key);
+                driver = needs;
             } else {
                 wake = Some(waker);
             }
@@ -291,7 +310,7 @@ impl Driver {
         if let Some(waker) = wake {
             waker.wake();
         }
-        new_key
+        (new_key, driver)
     }
 
     /// True if the registered sleep `key` has fired (`Sleep::is_elapsed`).
@@ -311,10 +330,10 @@ impl Driver {
         drop(waker);
     }
 
-    // ----- the worker side --------------------------------------------------
+    // ----- the holder's side ------------------------------------------------
 
     /// True if any timer is registered (a relaxed hint).
-    pub(super) fn has_timers(&self) -> bool {
+    pub(crate) fn has_timers(&self) -> bool {
         // Relaxed: see `next_wake`.
         self.next_wake.load(Ordering::Relaxed) != NO_WAKE
     }
@@ -369,23 +388,31 @@ impl Driver {
         }
     }
 
-    /// Called by worker `worker`, already announced as parked, before each
-    /// sleep: says whether to fire timers instead, or how long to sleep.
+    /// Called by the thread that holds the driver stack (a worker about
+    /// to wait in it, already counted as parked), before each wait: says
+    /// whether to fire timers instead, or how long to wait.
     ///
-    /// `io_driver`: the worker holds the I/O reactor and will wait in its
-    /// poller (it announced itself with `Reactor::set_poller` first). Only
-    /// such a worker takes the driver role; the others sleep until
-    /// notified.
-    pub(crate) fn before_park(&self, shared: &Shared, worker: usize, io_driver: bool) -> Park {
+    /// `may_advance`: asked (under the timer lock) when the paused clock
+    /// has a timer to jump to: true if every participant of the runtime is
+    /// idle, so that the clock may jump now (the scheduler's auto-advance
+    /// rule). `unpark_self`: when a timer is due, run under the lock to
+    /// leave the parked state, so that nobody sees every participant idle
+    /// (and jumps again) before these timers have fired; it returns true if
+    /// it left the parked state itself, false if a notifier took the caller
+    /// out of it first.
+    pub(crate) fn before_park(
+        &self,
+        may_advance: impl FnOnce() -> bool,
+        unpark_self: impl FnOnce() -> bool,
+    ) -> Park {
         // Fast path, no lock: no timer, no paused clock: sleep until
-        // notified (the poller: until an I/O event or notified). A timer
-        // registered after this load finds the poller announced, or this
-        // worker among the sleepers, and wakes it (`wake_driver_for`).
+        // notified (or an I/O event). A timer registered after this load
+        // finds nobody waiting in the driver (`Wake::NoDriver`), and the
+        // scheduler then wakes the holder it announced before calling this.
         // SeqCst: pairs with `publish_next_wake`'s store. The registering
-        // thread stores `next_wake`, then reads the poller and the idle
-        // state (`Reactor::poller`, `peek_sleeper`); we announced the
-        // poller / changed the idle state (parked), then load `next_wake`:
-        // one of the two sees the other.
+        // thread stores `next_wake`, then reads who holds the driver
+        // (`scheduler::drivers`); the holder announced itself, then loads
+        // `next_wake`: one of the two sees the other.
         if !self.clock.is_pausable() && self.next_wake.load(Ordering::SeqCst) == NO_WAKE {
             return Park::Sleep(None);
         }
@@ -398,84 +425,75 @@ impl Driver {
         let now = self.clock.now();
         let due = match next {
             Some(tick) if tick <= self.tick_floor(now) => true,
-            Some(tick) if paused && self.all_idle(shared) => {
-                if io_driver {
-                    // Everyone is idle, and the poller (us) has just seen
-                    // no socket event waiting (`scheduler::worker::park`):
-                    // jump to the next expiration.
-                    self.clock.advance_to(self.tick_instant(tick));
-                    true
-                } else {
-                    // Only the poller may jump, after a look at the
-                    // sockets: an answer already on its way over loopback
-                    // must not lose the race against a timeout.
-                    if let Some(poller) = shared.io.poller() {
-                        shared.remotes[poller].unparker.unpark();
-                    }
-                    false
-                }
+            Some(tick) if paused && may_advance() => {
+                // Everyone is idle, and the holder (our caller) has just
+                // seen no I/O event waiting: jump to the next expiration.
+                self.clock.advance_to(self.tick_instant(tick));
+                true
             }
             _ => false,
         };
         if due {
-            if inner.driver == Some(worker) {
-                self.set_driver(&mut inner, None);
-            }
-            // Leave the parked state before releasing the lock, so that
-            // nobody sees every participant idle (and advances a paused
-            // clock again) before these timers have fired.
-            let searching = !shared.idle.unpark_self(worker);
-            return Park::Due { searching };
+            self.set_parked(&mut inner, None);
+            let notified = !unpark_self();
+            return Park::Due { notified };
         }
         if paused {
-            if inner.driver == Some(worker) {
-                self.set_driver(&mut inner, None);
-            }
+            self.set_parked(&mut inner, None);
             return Park::Sleep(None);
         }
-        if !io_driver {
-            return Park::Sleep(None);
-        }
-        match inner.driver {
-            Some(other) if other != worker => Park::Sleep(None),
-            _ => {
-                self.set_driver(&mut inner, Some(worker));
-                inner.driver_until = next.unwrap_or(NO_WAKE);
-                Park::Sleep(next.map(|tick| self.tick_instant(tick).saturating_duration_since(now)))
+        self.set_parked(&mut inner, Some(next.unwrap_or(NO_WAKE)));
+        Park::Sleep(next.map(|tick| self.tick_instant(tick).saturating_duration_since(now)))
+    }
+
+    /// The wait of the thread holding the driver stack, wrapped: asks
+    /// [`before_park`](Self::before_park) how long it may wait (with
+    /// `may_advance` and `unpark_self` as there), runs `wait` (the wait in
+    /// the driver below: the I/O driver's poll, or the thread parker) with
+    /// that timeout unless a timer is due, then
+    /// [`after_park`](Self::after_park).
+    pub(crate) fn park<R>(
+        &self,
+        may_advance: impl FnOnce() -> bool,
+        unpark_self: impl FnOnce() -> bool,
+        wait: impl FnOnce(Option<Duration>) -> R,
+    ) -> Parked<R> {
+        match self.before_park(may_advance, unpark_self) {
+            Park::Due { notified } => Parked::Due { notified },
+            Park::Sleep(timeout) => {
+                let out = wait(timeout);
+                Parked::Woke {
+                    out,
+                    waited_for_timers: self.after_park(),
+                }
             }
         }
     }
 
-    /// Called by worker `worker` after each wake-up from a sleep: gives up
-    /// the driver role. Returns true if it was the driver while timers were
-    /// pending: if the worker now leaves to run tasks, another parked worker
-    /// must take over.
-    pub(crate) fn after_park(&self, worker: usize) -> bool {
-        // Relaxed: only this worker writes its own index there.
-        if self.driver_hint.load(Ordering::Relaxed) != worker {
+    /// Called by the thread that holds the driver stack after each wait:
+    /// it no longer waits for the timers. Returns true if it did while
+    /// timers were pending: if the thread now leaves to run tasks, another
+    /// must take the driver over.
+    pub(crate) fn after_park(&self) -> bool {
+        // Relaxed: only the holder sets it (under the lock) and reads it
+        // here; everyone else reads `parked_until` under the lock.
+        if !self.parked_hint.load(Ordering::Relaxed) {
             return false;
         }
         let mut inner = self.inner.lock();
-        if inner.driver != Some(worker) {
+        if inner.parked_until.is_none() {
             return false;
         }
-        self.set_driver(&mut inner, None);
+        self.set_parked(&mut inner, None);
         inner.wheel.next_expiration().is_some()
     }
 
-    /// Unparks a parked worker to take the driver role, if timers are
-    /// pending and nobody holds it (after `resume`, or a driver that left).
-    pub(crate) fn wake_new_driver(&self, shared: &Shared) {
+    /// True if timers are pending and no thread waits in the driver for
+    /// them (after `resume`, or a holder that left): the scheduler must
+    /// then see that one does.
+    pub(crate) fn needs_driver(&self) -> bool {
         let inner = self.inner.lock();
-        if inner.driver.is_none() && inner.wheel.next_expiration().is_some() {
-            // The worker waiting in the I/O poller (if any) must take the
-            // role: only it may (`before_park`). It announces itself before
-            // it calls `before_park`, which takes this lock: if it is not
-            // announced yet, its `before_park` sees the timers.
-            if let Some(worker) = shared.io.poller().or_else(|| shared.idle.peek_sleeper()) {
-                shared.remotes[worker].unparker.unpark();
-            }
-        }
+        inner.parked_until.is_none() && inner.wheel.next_expiration().is_some()
     }
 
     // ----- the clock --------------------------------------------------------
@@ -485,11 +503,15 @@ impl Driver {
         self.clock.pause();
     }
 
+    /// Lets the paused clock run again. The timers now need a thread
+    /// waiting in real time: the [`Wake`] says whether one does.
     #[track_caller]
-    pub(crate) fn resume(&self, shared: &Shared) {
+    pub(crate) fn resume(&self) -> Wake {
         self.clock.resume();
-        // Timers now need a worker sleeping in real time.
-        self.wake_new_driver(shared);
+        match self.needs_driver() {
+            true => Wake::NoDriver,
+            false => Wake::Covered,
+        }
     }
 
     /// Moves the paused clock forward and fires what is due.
@@ -508,7 +530,7 @@ impl Driver {
         let wakers = {
             let mut inner = self.inner.lock();
             inner.shutdown = true;
-            self.set_driver(&mut inner, None);
+            self.set_parked(&mut inner, None);
             // SeqCst: as in `publish_next_wake`.
             self.next_wake.store(NO_WAKE, Ordering::SeqCst);
             inner.wheel.fire_all()

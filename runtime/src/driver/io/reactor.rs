@@ -2,12 +2,12 @@
 //! table of registered resources, and the `mio::Waker` that interrupts a
 //! wait in the poller.
 //!
-//! * **One poller at a time.** The `Poll` and its event buffer sit behind
-//!   a mutex that workers only ever *try* to take (`try_lock`): a worker
-//!   about to park that gets it waits in `mio::Poll::poll` (with the next
-//!   timer deadline as the timeout, see `scheduler::worker::park`); the
-//!   others park on their condition variable. A busy worker takes it every
-//!   `MAINTENANCE_INTERVAL` ticks for a poll with a zero timeout.
+//! * **Handle and poller.** [`Reactor::new`] returns the handle
+//!   ([`Reactor`]: registration, dispatch, shutdown, the waker), which
+//!   sockets and the time driver share, and the [`Poller`] (the
+//!   `mio::Poll` and its event buffer), which one owner waits in: the
+//!   scheduler keeps it behind a lock that its workers only ever try
+//!   (`scheduler::drivers`), so one thread at a time holds the stack.
 //! * **Tokens.** A resource's token is its slot in `resources` plus the
 //!   slot's generation, so an event that was read from the kernel just
 //!   before its resource was deregistered finds a newer generation and is
@@ -22,8 +22,8 @@
 use super::scheduled_io::{
     self, ScheduledIo, ERROR, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED,
 };
-use crate::loom::{fence, Arc, AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
-use crate::scheduler::park::WakeDriver;
+use crate::driver::Unpark;
+use crate::loom::{Arc, Mutex};
 use mio::event::Source;
 use mio::{Events, Interest, Poll, Registry, Token};
 use std::io;
@@ -47,8 +47,11 @@ fn generation_bits(generation: u32) -> usize {
     (generation as usize) & (usize::MAX >> GENERATION_SHIFT)
 }
 
-/// The poller and its buffers; whoever holds the lock is *the* poller.
-pub(crate) struct PollState {
+/// The I/O driver proper: the poller and its buffers. Whoever owns it
+/// (the scheduler keeps it behind a lock that parking workers only ever
+/// try) waits in it; everything else reaches the driver through the
+/// [`Reactor`] handle.
+pub(crate) struct Poller {
     poll: Poll,
     events: Events,
     wakers: Vec<Waker>,
@@ -66,26 +69,33 @@ struct Resources {
     shutdown: bool,
 }
 
-/// One runtime's I/O driver.
+/// The handle of one runtime's I/O driver: registration, dispatch,
+/// shutdown, and the waker that interrupts a wait in the [`Poller`].
 pub(crate) struct Reactor {
     registry: Registry,
     waker: Arc<mio::Waker>,
-    poll: Mutex<PollState>,
     resources: Mutex<Resources>,
-    /// The worker parked in the poller (`NO_POLLER` if none), so that the
-    /// timers can wake it when they need a driver (`Driver::wake_new_driver`).
-    poller: AtomicUsize,
-    /// A parking worker found the poller taken: whoever releases it
-    /// without parking in it again (`release_poller`) nudges a sleeper to take it.
-    missed: AtomicBool,
 }
 
-const NO_POLLER: usize = usize::MAX;
-
-impl WakeDriver for mio::Waker {
-    fn wake_driver(&self) {
+impl Unpark for mio::Waker {
+    fn unpark(&self) {
         // An error (the eventfd is full) means a wake-up is pending anyway.
         let _ = self.wake();
+    }
+}
+
+impl Poller {
+    /// Waits for events (at most `timeout`; `None`: until one comes or the
+    /// waker is woken). Returns the number of resource events read (the
+    /// waker's own event is not counted). Errors of the poll itself
+    /// (`EINTR`) only end the wait early.
+    pub(crate) fn poll(&mut self, timeout: Option<Duration>) -> usize {
+        let Poller { poll, events, .. } = self;
+        if poll.poll(events, timeout).is_err() {
+            events.clear();
+            return 0;
+        }
+        events.iter().filter(|e| e.token() != WAKER_TOKEN).count()
     }
 }
 
@@ -99,84 +109,34 @@ impl Reactor {
     /// # Errors
     ///
     /// The operating system's, if it refuses either (out of descriptors).
-    pub(crate) fn new() -> io::Result<Reactor> {
+    pub(crate) fn new() -> io::Result<(Reactor, Poller)> {
         let poll = Poll::new()?;
         let registry = poll.registry().try_clone()?;
         let waker = Arc::new(mio::Waker::new(poll.registry(), WAKER_TOKEN)?);
-        Ok(Reactor {
+        let reactor = Reactor {
             registry,
             waker,
-            poll: Mutex::new(PollState {
-                poll,
-                events: Events::with_capacity(EVENTS_CAPACITY),
-                wakers: Vec::new(),
-            }),
             resources: Mutex::new(Resources::default()),
-            poller: AtomicUsize::new(NO_POLLER),
-            missed: AtomicBool::new(false),
-        })
+        };
+        let poller = Poller {
+            poll,
+            events: Events::with_capacity(EVENTS_CAPACITY),
+            wakers: Vec::new(),
+        };
+        Ok((reactor, poller))
     }
 
-    /// The waker that interrupts a wait in the poller (the poller's
-    /// unparker uses it).
+    /// The waker that interrupts a wait in the poller: the driver handle
+    /// (`driver::Unpark`) of the time driver above and of the holder's
+    /// parker.
     pub(crate) fn waker(&self) -> Arc<mio::Waker> {
         self.waker.clone()
     }
 
-    /// Becomes the poller, unless another thread is.
-    fn try_acquire(&self) -> Option<MutexGuard<'_, PollState>> {
-        self.poll.try_lock()
-    }
-
-    /// A worker about to park tries to become the poller. If another
-    /// thread holds it, the attempt is recorded (`missed`) and retried
-    /// once, so that a thread releasing it without parking in it either
-    /// sees the record (and nudges a sleeper) or has already released it.
-    pub(crate) fn acquire_for_park(&self) -> Option<MutexGuard<'_, PollState>> {
-        if let Some(state) = self.try_acquire() {
-            return Some(state);
-        }
-        // SeqCst store and fence: pairs with the fence and swap in
-        // `poll_now` (a store-load pattern on two locations: the flag and
-        // the lock word).
-        self.missed.store(true, Ordering::SeqCst);
-        fence(Ordering::SeqCst);
-        self.try_acquire()
-    }
-
-    /// Announces `worker` as the one parked in the poller (`None`: nobody).
-    pub(crate) fn set_poller(&self, worker: Option<usize>) {
-        // SeqCst: read by `Driver::wake_new_driver` under the timer lock;
-        // the worker announces itself before it takes that lock in
-        // `before_park` (see there).
-        self.poller
-            .store(worker.unwrap_or(NO_POLLER), Ordering::SeqCst);
-    }
-
-    /// The worker parked in the poller, if any.
-    pub(crate) fn poller(&self) -> Option<usize> {
-        // SeqCst: pairs with `set_poller`.
-        let worker = self.poller.load(Ordering::SeqCst);
-        (worker != NO_POLLER).then_some(worker)
-    }
-
-    /// Waits for events (at most `timeout`; `None`: until one comes or the
-    /// waker is woken). Returns the number of resource events read (the
-    /// waker's own event is not counted). Errors of the poll itself
-    /// (`EINTR`) only end the wait early.
-    pub(crate) fn poll(&self, state: &mut PollState, timeout: Option<Duration>) -> usize {
-        let PollState { poll, events, .. } = state;
-        if poll.poll(events, timeout).is_err() {
-            events.clear();
-            return 0;
-        }
-        events.iter().filter(|e| e.token() != WAKER_TOKEN).count()
-    }
-
     /// Hands the events of the last `poll` to their resources and wakes the
     /// waiting tasks. Returns the number of wakers called.
-    pub(crate) fn dispatch(&self, state: &mut PollState) -> usize {
-        let PollState { events, wakers, .. } = state;
+    pub(crate) fn dispatch(&self, poller: &mut Poller) -> usize {
+        let Poller { events, wakers, .. } = poller;
         {
             let resources = self.resources.lock();
             for event in events.iter() {
@@ -223,36 +183,6 @@ impl Reactor {
             waker.wake();
         }
         n
-    }
-
-    /// A poll that does not wait, for busy workers: reads what is ready
-    /// and wakes its tasks, unless another thread is the poller. Returns
-    /// true if a parking worker found the poller taken meanwhile: the
-    /// caller must then nudge a sleeper to take it.
-    pub(crate) fn poll_now(&self) -> bool {
-        let Some(mut state) = self.try_acquire() else {
-            return false;
-        };
-        if self.poll(&mut state, Some(Duration::ZERO)) > 0 {
-            self.dispatch(&mut state);
-        }
-        self.release_poller(state)
-    }
-
-    /// Releases the poller without parking in it. Returns true if a
-    /// parking worker found it taken meanwhile (and so sleeps on its
-    /// condition variable): the caller must nudge a sleeper to take it.
-    pub(crate) fn release_poller(&self, state: MutexGuard<'_, PollState>) -> bool {
-        drop(state);
-        // SeqCst fence and swap: pairs with `acquire_for_park`.
-        fence(Ordering::SeqCst);
-        self.missed.swap(false, Ordering::SeqCst)
-    }
-
-    /// Clears the `missed` record: the caller hands the poller on anyway.
-    pub(crate) fn clear_missed(&self) {
-        // Relaxed: a stale `true` only costs one extra nudge later.
-        self.missed.store(false, Ordering::Relaxed);
     }
 
     /// Registers `source` for `interest`.
@@ -339,8 +269,8 @@ impl Reactor {
 #[cfg(all(test, not(runtime_loom)))]
 mod tests {
     use super::*;
-    use crate::io::scheduled_io::Direction;
-    use std::sync::atomic::AtomicUsize as Count;
+    use crate::driver::io::scheduled_io::Direction;
+    use std::sync::atomic::{AtomicUsize as Count, Ordering};
     use std::task::{Context, Wake};
 
     struct Counter(Count);
@@ -352,15 +282,14 @@ mod tests {
 
     #[test]
     fn a_stale_event_does_not_reach_the_slots_next_owner() {
-        let reactor = Reactor::new().unwrap();
+        let (reactor, mut poller) = Reactor::new().unwrap();
         let mut a = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
         let (key_a, _io_a) = reactor.register(&mut a, Interest::READABLE).unwrap();
         let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         sender.send_to(b"x", a.local_addr().unwrap()).unwrap();
         // Read the event from the kernel, but do not dispatch it yet.
-        let mut state = reactor.try_acquire().unwrap();
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while reactor.poll(&mut state, Some(Duration::from_millis(100))) == 0 {
+        while poller.poll(Some(Duration::from_millis(100))) == 0 {
             assert!(
                 std::time::Instant::now() < deadline,
                 "no event for a readable socket"
@@ -381,7 +310,7 @@ mod tests {
             .poll_ready(&mut Context::from_waker(&waker), Direction::Read)
             .is_pending());
         // `a`'s event is dropped, not delivered to `b`.
-        reactor.dispatch(&mut state);
+        reactor.dispatch(&mut poller);
         assert_eq!(counter.0.load(Ordering::SeqCst), 0);
         assert!(io_b
             .poll_ready(&mut Context::from_waker(&waker), Direction::Read)
@@ -391,7 +320,7 @@ mod tests {
 
     #[test]
     fn shutdown_fails_registered_and_new_sockets() {
-        let reactor = Reactor::new().unwrap();
+        let (reactor, _poller) = Reactor::new().unwrap();
         let mut a = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
         let (_key, io) = reactor.register(&mut a, Interest::READABLE).unwrap();
         reactor.shutdown();
