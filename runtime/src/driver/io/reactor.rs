@@ -23,7 +23,7 @@ use super::scheduled_io::{
     self, ScheduledIo, ERROR, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED,
 };
 use crate::driver::Unpark;
-use crate::loom::{Arc, Mutex};
+use crate::loom::{Arc, AtomicUsize, Mutex, Ordering};
 use mio::event::Source;
 use mio::{Events, Interest, Poll, Registry, Token};
 use std::io;
@@ -75,6 +75,9 @@ pub(crate) struct Reactor {
     registry: Registry,
     waker: Arc<mio::Waker>,
     resources: Mutex<Resources>,
+    /// Resources registered now (a hint for the paused clock, see
+    /// `has_sources`).
+    sources: AtomicUsize,
 }
 
 impl Unpark for mio::Waker {
@@ -117,6 +120,7 @@ impl Reactor {
             registry,
             waker,
             resources: Mutex::new(Resources::default()),
+            sources: AtomicUsize::new(0),
         };
         let poller = Poller {
             poll,
@@ -220,7 +224,17 @@ impl Reactor {
             self.release(Key(token));
             return Err(err);
         }
+        // Relaxed: a hint (see `has_sources`).
+        self.sources.fetch_add(1, Ordering::Relaxed);
         Ok((Key(token), io))
+    }
+
+    /// True if any resource (a socket, a descriptor) is registered: a
+    /// paused clock then gives events still on their way a moment before it
+    /// jumps (`scheduler::worker`). A hint: read without synchronization.
+    pub(crate) fn has_sources(&self) -> bool {
+        // Relaxed: a stale answer only changes how long one look waits.
+        self.sources.load(Ordering::Relaxed) > 0
     }
 
     /// Deregisters `source` and frees its slot (a dropped socket).
@@ -229,6 +243,8 @@ impl Reactor {
         // closing the descriptor removes it from the poller anyway.
         let _ = self.registry.deregister(source);
         self.release(key);
+        // Relaxed: a hint (see `has_sources`).
+        self.sources.fetch_sub(1, Ordering::Relaxed);
     }
 
     fn release(&self, key: Key) {
