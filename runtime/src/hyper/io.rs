@@ -78,11 +78,11 @@ impl<T> Io<T> {
     }
 
     fn project(self: Pin<&mut Self>) -> Pin<&mut T> {
-        // SAFETY: structural pinning of the only field: `Io` moves `inner`
-        // out only through `into_inner(self)` (which needs an unpinned
-        // value), hands out `&mut T` only from `&mut self` (which a pinned
-        // `Io` gives only when it is `Unpin`, and `Io<T>: Unpin` exactly
-        // when `T: Unpin`), and has no `Drop` impl.
+        // Structural pinning of the only field: `Io` moves `inner` out only
+        // through `into_inner(self)` (which needs an unpinned value), hands
+        // out `&mut T` only from `&mut self` (which a pinned `Io` gives only
+        // when it is `Unpin`, exactly when `T: Unpin`), and has no `Drop`.
+        // SAFETY: `inner` is structurally pinned, as just said.
         unsafe { self.map_unchecked_mut(|io| &mut io.inner) }
     }
 }

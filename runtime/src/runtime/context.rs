@@ -102,11 +102,11 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
     }
     LENT.with(|n| n.set(n.get() + 1));
     let _lend = Lend;
-    // SAFETY: a non-null `CURRENT` points to the boxed handle of the
-    // innermost live `SetCurrentGuard` on this thread. Guards restore it in
-    // nesting order; one dropped out of order, or dropped while `LENT` says
-    // a call like this one is in progress, leaks its box instead of freeing
-    // it. So the handle outlives this call. Only shared references to it
+    // A non-null `CURRENT` points to the boxed handle of the innermost live
+    // `SetCurrentGuard` on this thread. Guards restore it in nesting order;
+    // one dropped out of order, or while `LENT` says a call like this one
+    // is in progress, leaks its box instead of freeing it.
+    // SAFETY: so the handle outlives this call; only `&` references to it
     // are ever made.
     f(unsafe { current.as_ref() })
 }

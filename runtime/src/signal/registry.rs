@@ -91,12 +91,11 @@ impl Globals {
         if installed[index] {
             return Ok(());
         }
-        // SAFETY: `signal_hook_registry::register` requires the action to be
-        // async-signal-safe. `on_signal` only does an atomic `fetch_add`, an
-        // atomic load and a `write(2)` to a non-blocking descriptor: no
-        // allocation, no lock, nothing that can block. The registry saves and
-        // restores `errno` around it, and chains to handlers others
-        // registered through it.
+        // `signal_hook_registry::register` requires an async-signal-safe
+        // action. `on_signal` only does an atomic `fetch_add`, an atomic load
+        // and a `write(2)` to a non-blocking descriptor: no allocation, no
+        // lock, nothing that blocks. The registry saves and restores `errno`.
+        // SAFETY: the action is async-signal-safe, as just said.
         unsafe { signal_hook_registry::register(signum, move || on_signal(index)) }?;
         installed[index] = true;
         Ok(())
@@ -166,12 +165,11 @@ fn on_signal(index: usize) {
     let fd = SENDER_FD.load(Ordering::Acquire);
     if fd >= 0 {
         let byte = 1u8;
-        // SAFETY: `fd` is the write end of the pipe, open for the life of the
-        // process (the globals are never dropped), and `byte` is a valid
-        // one-byte buffer. `write` is async-signal-safe; the descriptor is
-        // non-blocking, so a full pipe returns EAGAIN, which is fine to
-        // ignore (unread bytes already wake the readers, and the counter
-        // above carries the delivery).
+        // `write` is async-signal-safe; the descriptor is non-blocking, so a
+        // full pipe returns EAGAIN, fine to ignore (unread bytes already wake
+        // the readers, and the counter above carries the delivery).
+        // SAFETY: `fd` is the pipe's write end, open for the life of the
+        // process (the globals are never dropped); `byte` is a valid buffer.
         let _ = unsafe { libc::write(fd, std::ptr::from_ref(&byte).cast(), 1) };
     }
 }
