@@ -131,7 +131,7 @@ impl Context {
                 // non-blocking look: due timers and ready sockets wake their
                 // tasks first (as in Tokio), so a task spinning on
                 // `yield_now` cannot delay I/O until the maintenance tick.
-                self.poll_drivers_now();
+                self.poll_drivers_before_yielded();
                 self.flush_yielded();
                 continue;
             }
@@ -180,6 +180,19 @@ impl Context {
     fn poll_drivers_now(&self) {
         self.shared.time().process_if_due();
         if self.shared.poll_driver_now() {
+            // A worker went to sleep while we held the poller.
+            self.shared.hand_off_driver();
+        }
+    }
+
+    /// `poll_drivers_now` for the flush of the yielded tasks, which can
+    /// come once per pass over the queue: the reactor's system call only
+    /// when a socket is registered (a yield-heavy runtime without sockets
+    /// would pay one `epoll_wait` per pass for nothing). Due timers are
+    /// always fired (one relaxed load when none is due).
+    fn poll_drivers_before_yielded(&self) {
+        self.shared.time().process_if_due();
+        if self.shared.io.has_sources() && self.shared.poll_driver_now() {
             // A worker went to sleep while we held the poller.
             self.shared.hand_off_driver();
         }
