@@ -3,7 +3,9 @@
 //! Functions documented as safe outside a runtime give their "outside"
 //! answer; functions that need a runtime panic with their usual message.
 //! Before the fix, the first call aborted the whole process (a panic in a
-//! thread-local destructor), so this file holds nothing else.
+//! thread-local destructor), so this file holds only thread-local
+//! destructor tests: that one, and a runtime dropped by a thread-local's
+//! destructor.
 
 mod support;
 
@@ -95,4 +97,40 @@ fn runtime_functions_in_a_thread_local_destructor_answer_as_outside() {
         }
     );
     drop(rt);
+}
+
+thread_local! {
+    static OWNED_RUNTIME: RefCell<Option<runtime::Runtime>> = const { RefCell::new(None) };
+}
+
+/// A runtime owned by a thread-local is dropped by that thread-local's
+/// destructor when the thread exits: the shutdown completes there (its
+/// tasks are dropped, the thread exits), with no hang and no abort.
+#[test]
+fn a_runtime_dropped_in_a_thread_local_destructor_shuts_down() {
+    let (dropped_tx, dropped_rx) = mpsc::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let rt = support::runtime(2);
+        // Touch the runtime's own thread-locals first, so that theirs are
+        // destroyed before ours on this thread.
+        rt.block_on(async { runtime::spawn(async {}).await.unwrap() });
+        struct SignalsDrop(mpsc::Sender<()>);
+        impl Drop for SignalsDrop {
+            fn drop(&mut self) {
+                let _ = self.0.send(());
+            }
+        }
+        let guard = SignalsDrop(dropped_tx);
+        drop(rt.spawn(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        }));
+        OWNED_RUNTIME.with(|slot| *slot.borrow_mut() = Some(rt));
+    });
+    dropped_rx
+        .recv_timeout(support::WAIT)
+        .expect("the runtime's task was never dropped");
+    thread
+        .join()
+        .expect("the thread (or its thread-local destructors) panicked");
 }
