@@ -5,8 +5,10 @@
 //! every interleaving of the concurrency protocols (task state, run queues,
 //! parking) in the models under `src/**/loom_*.rs` (run them with
 //! `scripts/loom.sh`). Code never imports `std::sync` directly for anything
-//! a model needs to see, and thread locals on a model's path (the task poll
-//! scope, the coop budget) are declared with `crate::loom::thread_local!`.
+//! a model needs to see; every thread-local of the runtime is declared with
+//! `crate::loom::thread_local!`, and worker threads are started through
+//! `crate::loom::thread`, so that a whole runtime can run in a model
+//! (`scheduler/loom_pool.rs`).
 //! (`Arc` stays `std`'s in both builds; see below.)
 //!
 //! The cfg is `runtime_loom`, not the customary `loom`: under `--cfg loom`
@@ -22,6 +24,7 @@ mod imp {
         fence, AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering,
     };
     pub(crate) use std::sync::Arc;
+    pub(crate) use std::thread;
     pub(crate) use std::thread_local;
 
     /// `std::cell::UnsafeCell` behind loom's closure-based API, so the
@@ -64,13 +67,24 @@ mod imp {
     /// wants loom's `Arc` leak check uses `loom::sync::Arc` directly.
     pub(crate) use std::sync::Arc;
 
+    /// loom's threads: the worker threads of a runtime built in a model
+    /// are loom threads (`thread::Builder` has `std`'s API).
+    pub(crate) use loom::thread;
+
     /// loom's `thread_local!`, so each loom thread gets its own value
     /// (loom runs all model threads on one OS thread, where `std`'s thread
-    /// locals would be shared). Takes the `const { .. }` initializer form
-    /// the crate uses, which loom's macro does not parse.
+    /// locals would be shared). Also takes the `const { .. }` initializer
+    /// form, which loom's macro does not parse, and several statics in one
+    /// invocation.
     macro_rules! loom_thread_local {
-        ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const $init:block;) => {
+        () => {};
+        ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const $init:block; $($rest:tt)*) => {
             loom::thread_local! { $(#[$attr])* $vis static $name: $t = $init; }
+            $crate::loom::thread_local! { $($rest)* }
+        };
+        ($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = $init:expr; $($rest:tt)*) => {
+            loom::thread_local! { $(#[$attr])* $vis static $name: $t = $init; }
+            $crate::loom::thread_local! { $($rest)* }
         };
     }
     pub(crate) use loom_thread_local as thread_local;

@@ -5,7 +5,8 @@
 //!
 //! * [`io`]: the I/O driver (the reactor): waits for socket events in
 //!   `mio::Poll`, interrupted through its waker. Where there is no I/O,
-//!   [`park_thread`] takes its place: a plain thread parker.
+//!   [`park_thread`] takes its place: a plain thread parker. [`io_stack`]
+//!   is the one type the holder of the stack sees for either.
 //! * [`time`]: the time driver: the timing wheel and the clock; it bounds
 //!   a wait in the I/O driver by the next timer and interrupts it (through
 //!   the I/O driver's handle, an [`Unpark`]) when an earlier timer comes.
@@ -18,11 +19,12 @@
 //! `docs/ARCHITECTURE.md` and `docs/reactor.md`.
 
 pub(crate) mod io;
+pub(crate) mod io_stack;
 #[cfg(all(test, runtime_loom))]
 mod loom_stack;
 // The bottom of the stack for configurations without I/O; the runtime
-// always has I/O today, so only the loom models build a stack on it.
-#[cfg_attr(not(runtime_loom), allow(dead_code))]
+// always has I/O today, so only the loom models (which run the real
+// scheduler on it) build a stack without.
 pub(crate) mod park_thread;
 pub(crate) mod time;
 

@@ -65,7 +65,9 @@ pub(crate) fn register_with_interest<E: mio::event::Source>(
 #[track_caller]
 fn current_driver() -> crate::loom::Arc<crate::driver::io::Reactor> {
     match crate::runtime::context::with_current(|h| h.map(|h| h.shared.io_handle())) {
-        Some(driver) => driver,
+        Some(Some(driver)) => driver,
+        // Only the loom models build a runtime without I/O.
+        Some(None) => panic!("this runtime was built without an I/O driver"),
         None => panic!("{NO_RUNTIME_IO}"),
     }
 }

@@ -124,7 +124,7 @@ impl WorkerCounters {
     }
 }
 
-std::thread_local! {
+crate::loom::thread_local! {
     /// The runtime (its `Metrics`) and the counters of the worker running
     /// on this thread; null off the workers. A plain `Cell` of two
     /// pointers with a `const` initializer and no destructor: reading it is

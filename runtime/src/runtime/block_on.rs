@@ -27,7 +27,7 @@ impl Wake for ThreadWaker {
     }
 }
 
-thread_local! {
+crate::loom::thread_local! {
     /// One parker per thread, reused by every `block_on` on it.
     static PARKER: (Parker, Waker) = {
         let parker = Parker::new();

@@ -3,9 +3,10 @@
 use super::Runtime;
 use crate::blocking::{BlockingPool, PoolConfig};
 use crate::driver::io::Reactor;
+use crate::driver::io_stack::IoStack;
 use crate::driver::time::Driver as TimeDriver;
 use crate::driver::Unpark;
-use crate::loom::Arc;
+use crate::loom::{thread, Arc};
 use crate::scheduler::park::Parker;
 use crate::scheduler::queue::Worker as LocalQueue;
 use crate::scheduler::{worker, Remote, Shared};
@@ -261,13 +262,27 @@ impl Builder {
         // The driver stack: the time driver over the I/O driver, both
         // interrupted through the I/O driver's waker.
         let (reactor, poller) = Reactor::new()?;
-        let reactor = Arc::new(reactor);
-        let time = TimeDriver::new(self.start_paused, reactor.waker());
+        self.build_on(workers, IoStack::with_io(Arc::new(reactor), poller))
+    }
+
+    /// A runtime of `workers` worker threads without an I/O driver (the
+    /// time driver over the thread parker), for the loom models, which run
+    /// the real scheduler (`scheduler::loom_pool`); `mio` cannot run under
+    /// loom.
+    #[cfg(all(test, runtime_loom))]
+    pub(crate) fn build_without_io(&mut self, workers: usize) -> io::Result<Runtime> {
+        self.build_on(workers, IoStack::without_io())
+    }
+
+    /// Starts `workers` worker threads over the driver stack built on
+    /// `stack` (its bottom: the I/O driver, or the thread parker).
+    fn build_on(&mut self, workers: usize, stack: IoStack) -> io::Result<Runtime> {
+        let time = TimeDriver::new(self.start_paused, stack.unpark_handle());
         let mut locals = Vec::with_capacity(workers);
         let mut remotes = Vec::with_capacity(workers);
         for _ in 0..workers {
             let local = LocalQueue::new_fifo();
-            let driver_waker: Arc<dyn Unpark> = reactor.waker();
+            let driver_waker: Arc<dyn Unpark> = stack.unpark_handle();
             let parker = Parker::with_driver(Some(driver_waker));
             remotes.push(Remote {
                 stealer: local.stealer(),
@@ -283,14 +298,14 @@ impl Builder {
             activity: self.start_paused.then(|| time.clock().activity().clone()),
         });
         let shared = Arc::new(
-            Shared::new(remotes.into_boxed_slice(), blocking, time, reactor, poller)
+            Shared::new(remotes.into_boxed_slice(), blocking, time, stack)
                 .with_metrics(self.observe),
         );
         let handle = Handle::from_shared(shared.clone());
         let mut runtime = Runtime::new_with(handle.clone());
 
         for (index, (local, parker)) in locals.into_iter().enumerate() {
-            let mut builder = std::thread::Builder::new().name(self.thread_name.clone());
+            let mut builder = thread::Builder::new().name(self.thread_name.clone());
             if let Some(size) = self.thread_stack_size {
                 builder = builder.stack_size(size);
             }

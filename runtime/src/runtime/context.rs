@@ -12,7 +12,7 @@ use std::cell::Cell;
 use std::marker::PhantomData;
 use std::ptr;
 
-thread_local! {
+crate::loom::thread_local! {
     /// The runtime `spawn` uses on this thread: points into the innermost
     /// live `SetCurrentGuard` (null: none).
     static CURRENT: Cell<*const Handle> = const { Cell::new(ptr::null()) };

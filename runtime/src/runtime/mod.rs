@@ -9,11 +9,11 @@ pub use builder::{Builder, WORKER_THREADS_ENV};
 pub(crate) use handle::NO_RUNTIME;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 
+use crate::loom::thread::JoinHandle as ThreadHandle;
 use crate::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::thread::JoinHandle as ThreadHandle;
 use std::time::{Duration, Instant};
 
 /// A multi-threaded, work-stealing async runtime.

@@ -11,7 +11,8 @@
 //! worker, which takes the stack on its way back to sleep.
 
 use super::Shared;
-use crate::driver::io::{Poller, Reactor};
+use crate::driver::io::Reactor;
+use crate::driver::io_stack::IoStack;
 use crate::driver::time::{Driver as TimeDriver, Key, Wake};
 use crate::loom::{fence, Arc, AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
 use std::task::{Poll, Waker};
@@ -20,10 +21,11 @@ use std::time::{Duration, Instant};
 /// `DriverLock::holder` when no worker holds the driver stack.
 const NO_HOLDER: usize = usize::MAX;
 
-/// The driver stack's lock: the I/O driver's poller, which parking
-/// workers only ever *try* to take. Whoever holds it may wait in it.
+/// The driver stack's lock: the bottom of the stack (the I/O driver's
+/// poller, or the thread parker), which parking workers only ever *try* to
+/// take. Whoever holds it may wait in it.
 pub(crate) struct DriverLock {
-    poller: Mutex<Poller>,
+    poller: Mutex<IoStack>,
     /// A parking worker found the poller taken: whoever releases it
     /// without waiting in it again (`release`) nudges a sleeper to take it.
     missed: AtomicBool,
@@ -32,7 +34,7 @@ pub(crate) struct DriverLock {
 }
 
 impl DriverLock {
-    pub(crate) fn new(poller: Poller) -> DriverLock {
+    pub(crate) fn new(poller: IoStack) -> DriverLock {
         DriverLock {
             poller: Mutex::new(poller),
             missed: AtomicBool::new(false),
@@ -41,7 +43,7 @@ impl DriverLock {
     }
 
     /// Takes the poller, unless another thread holds it.
-    fn try_acquire(&self) -> Option<MutexGuard<'_, Poller>> {
+    fn try_acquire(&self) -> Option<MutexGuard<'_, IoStack>> {
         self.poller.try_lock()
     }
 
@@ -49,7 +51,7 @@ impl DriverLock {
     /// holds it, the attempt is recorded (`missed`) and retried once, so
     /// that a thread releasing it without waiting in it either sees the
     /// record (and nudges a sleeper) or has already released it.
-    pub(super) fn acquire_for_park(&self) -> Option<MutexGuard<'_, Poller>> {
+    pub(super) fn acquire_for_park(&self) -> Option<MutexGuard<'_, IoStack>> {
         if let Some(poller) = self.try_acquire() {
             return Some(poller);
         }
@@ -64,7 +66,7 @@ impl DriverLock {
     /// Releases the poller without waiting in it. Returns true if a
     /// parking worker found it taken meanwhile (and so sleeps on its
     /// condition variable): the caller must nudge a sleeper to take it.
-    pub(super) fn release(&self, poller: MutexGuard<'_, Poller>) -> bool {
+    pub(super) fn release(&self, poller: MutexGuard<'_, IoStack>) -> bool {
         drop(poller);
         // SeqCst fence and swap: pairs with `acquire_for_park`.
         fence(Ordering::SeqCst);
@@ -84,9 +86,15 @@ impl Shared {
         &self.time
     }
 
-    /// A handle to the I/O driver, for a socket to register with.
-    pub(crate) fn io_handle(&self) -> Arc<Reactor> {
+    /// A handle to the I/O driver, for a socket to register with (`None`
+    /// for a runtime built without I/O, which only the loom models build).
+    pub(crate) fn io_handle(&self) -> Option<Arc<Reactor>> {
         self.io.clone()
+    }
+
+    /// True if a socket (or other I/O resource) is registered.
+    pub(super) fn io_has_sources(&self) -> bool {
+        self.io.as_ref().is_some_and(|io| io.has_sources())
     }
 
     /// Announces `worker` as the one waiting in the driver stack (`None`:
@@ -132,8 +140,8 @@ impl Shared {
         let Some(mut poller) = self.driver.try_acquire() else {
             return false;
         };
-        if poller.poll(Some(Duration::ZERO)) > 0 {
-            self.io.dispatch(&mut poller);
+        if poller.park(Some(Duration::ZERO)) > 0 {
+            poller.dispatch();
         }
         self.driver.release(poller)
     }

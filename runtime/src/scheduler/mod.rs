@@ -11,17 +11,16 @@ pub(crate) mod auto_advance;
 mod drivers;
 pub(crate) mod idle;
 #[cfg(all(test, runtime_loom))]
-mod loom_idle;
-#[cfg(all(test, runtime_loom))]
-mod loom_lifo;
-#[cfg(all(test, runtime_loom))]
 mod loom_park;
+#[cfg(all(test, runtime_loom))]
+mod loom_pool;
 pub(crate) mod park;
 pub(crate) mod queue;
 pub(crate) mod worker;
 
 use crate::blocking::BlockingPool;
-use crate::driver::io::{Poller, Reactor};
+use crate::driver::io::Reactor;
+use crate::driver::io_stack::IoStack;
 use crate::driver::time::Driver as TimeDriver;
 use crate::loom::{fence, Arc, AtomicBool, Condvar, Mutex, Ordering};
 use crate::metrics::Metrics;
@@ -57,11 +56,11 @@ pub(crate) struct Shared {
     time: TimeDriver,
     /// Counters and task tracking (`crate::metrics`).
     pub(crate) metrics: Metrics,
-    /// The I/O driver (the bottom of the driver stack; sockets hold a
-    /// handle to it, `io_handle()`).
-    io: Arc<Reactor>,
-    /// The driver stack's lock (the I/O driver's poller) and who holds
-    /// it (`drivers`).
+    /// The I/O driver's handle (sockets hold a clone, `io_handle()`);
+    /// `None` for a runtime without I/O (the loom models).
+    io: Option<Arc<Reactor>>,
+    /// The driver stack's lock (the bottom of the stack: the I/O driver's
+    /// poller, or the thread parker) and who holds it (`drivers`).
     driver: DriverLock,
     /// Set when shutdown begins (once).
     shutting_down: AtomicBool,
@@ -90,8 +89,7 @@ impl Shared {
         remotes: Box<[Remote]>,
         blocking: BlockingPool,
         time: TimeDriver,
-        io: Arc<Reactor>,
-        poller: Poller,
+        stack: IoStack,
     ) -> Shared {
         let workers = remotes.len();
         Shared {
@@ -101,8 +99,8 @@ impl Shared {
             owned: OwnedTasks::new(workers),
             blocking,
             time,
-            io,
-            driver: DriverLock::new(poller),
+            io: stack.reactor(),
+            driver: DriverLock::new(stack),
             metrics: Metrics::new(workers, Default::default()),
             shutting_down: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
@@ -196,7 +194,9 @@ impl Shared {
         // Timers and sockets: their waiters are woken; a timer polled later
         // panics with a message, a socket operation fails with an error.
         self.time.shutdown();
-        self.io.shutdown();
+        if let Some(io) = &self.io {
+            io.shutdown();
+        }
         while let Some(task) = self.owned.pop() {
             task.shutdown();
         }

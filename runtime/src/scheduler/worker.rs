@@ -61,7 +61,7 @@ pub(crate) struct Context {
     counters: std::sync::Arc<CachePadded<WorkerCounters>>,
 }
 
-thread_local! {
+crate::loom::thread_local! {
     /// The worker running on this thread, if any. Set for the duration of
     /// `Context::run`.
     static CURRENT: RefCell<Option<*const Context>> = const { RefCell::new(None) };
@@ -192,7 +192,7 @@ impl Context {
     /// always fired (one relaxed load when none is due).
     fn poll_drivers_before_yielded(&self) {
         self.shared.time().process_if_due();
-        if self.shared.io.has_sources() && self.shared.poll_driver_now() {
+        if self.shared.io_has_sources() && self.shared.poll_driver_now() {
             // A worker went to sleep while we held the poller.
             self.shared.hand_off_driver();
         }
@@ -351,7 +351,6 @@ impl Context {
             self.shared.notify_if_work_pending();
         }
         let time = self.shared.time();
-        let io = &self.shared.io;
         let driver = &self.shared.driver;
         loop {
             // One parking worker at a time holds the driver stack (the I/O
@@ -372,12 +371,12 @@ impl Context {
                         // to a softirq on a loaded machine) get a moment
                         // to arrive first. (Not through `park_driver`: an
                         // unpark token must stay for the park below.)
-                        let look = if time.clock().is_paused() && io.has_sources() {
+                        let look = if time.clock().is_paused() && self.shared.io_has_sources() {
                             PAUSED_IO_GRACE
                         } else {
                             Duration::ZERO
                         };
-                        events = state.poll(Some(look));
+                        events = state.peek(look);
                     }
                     if events > 0 {
                         // Events already waiting: no wait, they are
@@ -390,7 +389,7 @@ impl Context {
                         let parked = time.park(
                             || self.shared.all_idle(),
                             || self.shared.idle.unpark_self(self.index),
-                            |timeout| self.parker.park_driver(|| state.poll(timeout)),
+                            |timeout| self.parker.park_driver(|| state.park(timeout)),
                         );
                         match parked {
                             Parked::Due { notified } => Some(notified),
@@ -442,7 +441,7 @@ impl Context {
                     // while we held it is nudged (`missed`, see
                     // `DriverLock::acquire_for_park`).
                     let notified = !self.shared.idle.unpark_self(self.index);
-                    io.dispatch(&mut state);
+                    state.dispatch();
                     if driver.release(state) {
                         // A worker went to sleep while we dispatched: it
                         // takes the poller, so that the next events do not

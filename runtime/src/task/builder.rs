@@ -134,7 +134,7 @@ impl Builder {
     }
 }
 
-std::thread_local! {
+crate::loom::thread_local! {
     static NAME: RefCell<Option<Arc<str>>> = const { RefCell::new(None) };
 }
 
