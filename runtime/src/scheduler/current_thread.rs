@@ -371,12 +371,17 @@ fn drive<F: Future + ?Sized>(
                 wakeups.done_with();
             }
         }
+        // At least one turn, however often the future wakes itself: a
+        // `block_on` future that keeps yielding must not starve the tasks.
         let mut ran = false;
         for _ in 0..TURNS_PER_LOOK {
-            if wakeups.any() || !cx_core.turn() {
+            if !cx_core.turn() {
                 break;
             }
             ran = true;
+            if wakeups.any() {
+                break;
+            }
         }
         if !ran && !local_more && !wakeups.any() && !shared.is_stopped() {
             cx_core.park_idle();
