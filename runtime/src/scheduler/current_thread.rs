@@ -337,7 +337,7 @@ fn drive<F: Future + ?Sized>(
     let _finish = Finish(cx_core, wakeups.clone());
     let future_waker = Waker::from(std::sync::Arc::new(FutureWake(wakeups.clone())));
     let local_waker = Waker::from(std::sync::Arc::new(LocalWake(wakeups.clone())));
-    let local = ct.local.is_owner().then(|| &ct.local);
+    let local = ct.local.is_owner().then_some(&ct.local);
     let _local = local.map(|local| {
         local.register(&local_waker);
         local_set::enter(local)
