@@ -1,5 +1,5 @@
-//! Parsing of the attribute's arguments: `#[runtime::main(worker_threads = 4,
-//! start_paused = true, crate = "path")]`.
+//! Parsing of the attribute's arguments: `#[runtime::main(flavor =
+//! "multi_thread", worker_threads = 4, start_paused = true, crate = "path")]`.
 //!
 //! Parsing never stops at the first problem: every argument is looked at,
 //! each valid one is kept (with the span it was written at) and each error is
@@ -12,10 +12,10 @@ use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, Lit, LitBool, LitInt, Meta, MetaNameValue, Path, Token};
 
-use crate::entry::{Errors, Kind};
+use crate::entry::Errors;
 
 /// The names of the accepted arguments, for error messages.
-const EXPECTED: &str = "expected one of: `worker_threads`, `start_paused`, `crate`";
+const EXPECTED: &str = "expected one of: `flavor`, `worker_threads`, `start_paused`, `crate`";
 
 /// A valid `worker_threads = N` argument.
 pub(crate) struct WorkerThreads {
@@ -47,9 +47,21 @@ impl StartPaused {
     }
 }
 
+/// The runtime flavor: `flavor = "multi_thread"` (the default) or
+/// `flavor = "current_thread"`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    /// `Builder::new_multi_thread()`.
+    MultiThread,
+    /// `Builder::new_current_thread()`.
+    CurrentThread,
+}
+
 /// The configuration an attribute's arguments describe.
 #[derive(Default)]
 pub(crate) struct Config {
+    /// `flavor = "..."`; `None` is the multi-thread flavor.
+    pub(crate) flavor: Option<Flavor>,
     /// `worker_threads = N`; `None` leaves the runtime's default.
     pub(crate) worker_threads: Option<WorkerThreads>,
     /// `start_paused = b`; `None` leaves the runtime's default (running).
@@ -62,15 +74,19 @@ pub(crate) struct Config {
 /// duplicates.
 #[derive(Default)]
 struct Seen {
+    flavor: bool,
+    /// Where `worker_threads` was written (valid or not), for the error
+    /// when the flavor is `current_thread`.
+    worker_threads_at: Option<Span>,
     worker_threads: bool,
     start_paused: bool,
     krate: bool,
 }
 
-/// Parses the arguments of `kind`'s attribute.
+/// Parses the arguments of an attribute.
 ///
 /// Returns every valid argument in `Config`; errors are added to `errors`.
-pub(crate) fn parse(args: TokenStream, kind: Kind, errors: &mut Errors) -> Config {
+pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Config {
     let mut config = Config::default();
     let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
         Ok(metas) => metas,
@@ -82,15 +98,24 @@ pub(crate) fn parse(args: TokenStream, kind: Kind, errors: &mut Errors) -> Confi
 
     let mut seen = Seen::default();
     for meta in metas {
-        if let Err(error) = parse_one(meta, kind, &mut config, &mut seen) {
+        if let Err(error) = parse_one(meta, &mut config, &mut seen) {
             errors.push(error);
         }
+    }
+    if let (Some(Flavor::CurrentThread), Some(span)) = (config.flavor, seen.worker_threads_at) {
+        errors.push(syn::Error::new(
+            span,
+            "`worker_threads` cannot be used with `flavor = \"current_thread\"`: that runtime \
+             runs every task on the thread that calls `block_on`. Remove `worker_threads`, or \
+             use `flavor = \"multi_thread\"`",
+        ));
+        config.worker_threads = None;
     }
     config
 }
 
 /// Parses one argument into `config`.
-fn parse_one(meta: Meta, kind: Kind, config: &mut Config, seen: &mut Seen) -> syn::Result<()> {
+fn parse_one(meta: Meta, config: &mut Config, seen: &mut Seen) -> syn::Result<()> {
     let Some(name) = meta.path().get_ident().cloned() else {
         let msg = format!("unknown argument; {EXPECTED}");
         return Err(syn::Error::new_spanned(meta.path(), msg));
@@ -100,20 +125,16 @@ fn parse_one(meta: Meta, kind: Kind, config: &mut Config, seen: &mut Seen) -> sy
         "worker_threads" => (&mut seen.worker_threads, "worker_threads = 4"),
         "start_paused" => (&mut seen.start_paused, "start_paused = true"),
         "crate" => (&mut seen.krate, "crate = \"::runtime\""),
-        "flavor" => {
-            let msg = format!(
-                "unknown argument `flavor`: the runtime has a single, multi-threaded flavor; \
-                 use `#[{}(worker_threads = N)]` to choose its number of threads",
-                kind.attr_name()
-            );
-            return Err(syn::Error::new(name.span(), msg));
-        }
+        "flavor" => (&mut seen.flavor, "flavor = \"current_thread\""),
         other => {
             let msg = format!("unknown argument `{other}`; {EXPECTED}");
             return Err(syn::Error::new(name.span(), msg));
         }
     };
 
+    if name == "worker_threads" && seen.worker_threads_at.is_none() {
+        seen.worker_threads_at = Some(name.span());
+    }
     if std::mem::replace(already_seen, true) {
         let msg = format!("duplicate argument `{name}`: it may be given only once");
         return Err(syn::Error::new(name.span(), msg));
@@ -131,7 +152,9 @@ fn parse_one(meta: Meta, kind: Kind, config: &mut Config, seen: &mut Seen) -> sy
         }
     };
 
-    if name == "worker_threads" {
+    if name == "flavor" {
+        config.flavor = Some(parse_flavor(&value)?);
+    } else if name == "worker_threads" {
         config.worker_threads = Some(parse_worker_threads(&value)?);
     } else if name == "start_paused" {
         config.start_paused = Some(parse_start_paused(&value)?);
@@ -148,6 +171,28 @@ fn strip_groups(mut expr: &Expr) -> &Expr {
         expr = &group.expr;
     }
     expr
+}
+
+/// Parses the value of `flavor`: `"multi_thread"` or `"current_thread"`.
+fn parse_flavor(value: &Expr) -> syn::Result<Flavor> {
+    let invalid = || {
+        syn::Error::new_spanned(
+            value,
+            "`flavor` expects `\"multi_thread\"` (the default) or `\"current_thread\"`, as in \
+             `flavor = \"current_thread\"`",
+        )
+    };
+    let Expr::Lit(syn::ExprLit {
+        lit: Lit::Str(lit), ..
+    }) = strip_groups(value)
+    else {
+        return Err(invalid());
+    };
+    match lit.value().as_str() {
+        "multi_thread" => Ok(Flavor::MultiThread),
+        "current_thread" => Ok(Flavor::CurrentThread),
+        _ => Err(invalid()),
+    }
 }
 
 /// Parses the value of `worker_threads`: an integer literal of at least 1.

@@ -76,7 +76,7 @@ pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenS
         }
     };
 
-    let config = config::parse(args, kind, &mut errors);
+    let config = config::parse(args, &mut errors);
     let valid_signature = check_signature(&input, kind, &mut errors);
 
     let mut tokens = if valid_signature {
@@ -176,7 +176,10 @@ fn crate_path(config: &Config) -> TokenStream {
 /// that fails.
 fn build_runtime(config: &Config) -> TokenStream {
     let crate_path = crate_path(config);
-    let mut builder = quote!(#crate_path::Builder::new());
+    let mut builder = match config.flavor {
+        Some(config::Flavor::CurrentThread) => quote!(#crate_path::Builder::new_current_thread()),
+        _ => quote!(#crate_path::Builder::new_multi_thread()),
+    };
     if let Some(worker_threads) = &config.worker_threads {
         let value = worker_threads.literal();
         builder = quote!(#builder.worker_threads(#value));

@@ -16,9 +16,14 @@
 //!
 //! Both attributes accept the same optional arguments, separated by commas:
 //!
+//! * `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`:
+//!   the runtime is built with `Builder::new_multi_thread()` or
+//!   `Builder::new_current_thread()` (every task on the calling thread;
+//!   `runtime::task::spawn_local` works directly in the body).
 //! * `worker_threads = N`: the number of worker threads of the runtime, an
 //!   integer literal of at least 1 (passed to `Builder::worker_threads`).
-//!   Without it, the runtime's default is used.
+//!   Without it, the runtime's default is used. With `flavor =
+//!   "current_thread"` it is a compile error.
 //! * `start_paused = true`: the runtime's clock starts paused (passed to
 //!   `Builder::start_paused`), so timers complete as soon as the runtime is
 //!   idle instead of in real time: for tests of timeouts and intervals.
@@ -61,8 +66,10 @@ use entry::Kind;
 ///
 /// # Arguments
 ///
+/// * `flavor = "current_thread"`: a current-thread runtime
+///   (`Builder::new_current_thread`); the default is `"multi_thread"`.
 /// * `worker_threads = N`: the number of worker threads (at least 1);
-///   defaults to the runtime's default.
+///   defaults to the runtime's default; not with `current_thread`.
 /// * `start_paused = true`: start the runtime's clock paused
 ///   (`Builder::start_paused`); defaults to `false`.
 /// * `crate = "path"`: the path to the `runtime` crate; defaults to
@@ -113,7 +120,7 @@ use entry::Kind;
 ///     let body = async move { body };
 ///     #[allow(clippy::needless_return, clippy::panic)]
 ///     {
-///         let runtime = match ::runtime::Builder::new().worker_threads(4).build() {
+///         let runtime = match ::runtime::Builder::new_multi_thread().worker_threads(4).build() {
 ///             Ok(runtime) => runtime,
 ///             Err(error) => panic!("failed to build the runtime: {}", error),
 ///         };
@@ -140,8 +147,10 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Arguments
 ///
+/// * `flavor = "current_thread"`: a current-thread runtime
+///   (`Builder::new_current_thread`); the default is `"multi_thread"`.
 /// * `worker_threads = N`: the number of worker threads (at least 1);
-///   defaults to the runtime's default.
+///   defaults to the runtime's default; not with `current_thread`.
 /// * `start_paused = true`: start the runtime's clock paused
 ///   (`Builder::start_paused`); defaults to `false`.
 /// * `crate = "path"`: the path to the `runtime` crate; defaults to
@@ -191,7 +200,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///     let body: Pin<&mut dyn Future<Output = Result<(), ParseIntError>>> = body;
 ///     #[allow(clippy::needless_return, clippy::panic)]
 ///     {
-///         let runtime = match ::runtime::Builder::new().worker_threads(2).build() {
+///         let runtime = match ::runtime::Builder::new_multi_thread().worker_threads(2).build() {
 ///             Ok(runtime) => runtime,
 ///             Err(error) => panic!("failed to build the runtime: {}", error),
 ///         };

@@ -19,6 +19,20 @@
 //!   and for each test; [`Runtime`], [`Builder`] and [`Handle`] do it by hand
 //!   (for example to embed the runtime in a server).
 //!
+//! # Flavors and local tasks
+//!
+//! The default runtime is multi-threaded ([`Builder::new`], or
+//! [`Builder::new_multi_thread`]): worker threads steal tasks from each
+//! other, so tasks must be `Send`. [`Builder::new_current_thread`] (or
+//! `#[runtime::main(flavor = "current_thread")]`) starts no worker thread:
+//! every task runs on the thread that calls [`Runtime::block_on`], as on
+//! asyncio's event loop, with the same timers, sockets, blocking pool,
+//! paused clock and metrics. On it, [`task::spawn_local`] spawns futures
+//! that are not `Send` (`Rc`, `RefCell`, `!Send` client libraries). On
+//! either flavor, a [`task::LocalSet`] runs such tasks on the thread that
+//! owns it. Cancellation, names, ids and task-locals work the same on
+//! local tasks as on any other.
+//!
 //! # Examples
 //!
 //! ```

@@ -21,6 +21,43 @@ async fn test_with_worker_threads() {
     assert_eq!(async { 2 * 2 }.await, 4);
 }
 
+#[runtime::test(flavor = "current_thread")]
+async fn test_on_the_current_thread_flavor() {
+    // Every task runs on the test's own thread; `spawn_local` works here.
+    let here = std::thread::current().id();
+    let there = runtime::spawn(async { std::thread::current().id() })
+        .await
+        .unwrap();
+    assert_eq!(here, there);
+    let rc = std::rc::Rc::new(5);
+    assert_eq!(
+        runtime::task::spawn_local(async move { *rc })
+            .await
+            .unwrap(),
+        5
+    );
+    assert_eq!(runtime::Handle::current().metrics().num_workers(), 1);
+}
+
+#[runtime::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_on_the_multi_thread_flavor() {
+    assert_eq!(runtime::Handle::current().metrics().num_workers(), 2);
+}
+
+#[runtime::main(flavor = "current_thread", start_paused = true)]
+async fn current_thread_paused_main() -> std::time::Duration {
+    let start = runtime::time::now();
+    runtime::time::sleep(std::time::Duration::from_secs(3600)).await;
+    runtime::time::now() - start
+}
+
+#[test]
+fn main_attribute_with_the_current_thread_flavor() {
+    let waited = current_thread_paused_main();
+    // The paused clock jumped: an hour in the runtime's time, at once.
+    assert_eq!(waited, std::time::Duration::from_secs(3600));
+}
+
 #[runtime::test]
 async fn test_returning_result() -> Result<(), ParseIntError> {
     let n: u8 = "7".parse()?;

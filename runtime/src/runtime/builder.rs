@@ -52,6 +52,7 @@ pub const WORKER_THREADS_ENV: &str = "RUNTIME_WORKER_THREADS";
 /// ```
 #[derive(Debug, Clone)]
 pub struct Builder {
+    flavor: Flavor,
     worker_threads: Option<usize>,
     max_blocking_threads: usize,
     thread_name: String,
@@ -60,6 +61,13 @@ pub struct Builder {
     start_paused: bool,
     /// Task dump and slow-poll settings (`crate::metrics`).
     observe: crate::metrics::Config,
+}
+
+/// Which scheduler `build` makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flavor {
+    MultiThread,
+    CurrentThread,
 }
 
 impl Default for Builder {
@@ -78,6 +86,7 @@ impl Builder {
     /// when idle, threads named `runtime-worker`.
     pub fn new() -> Builder {
         Builder {
+            flavor: Flavor::MultiThread,
             worker_threads: None,
             max_blocking_threads: 512,
             thread_name: "runtime-worker".to_owned(),
@@ -85,6 +94,58 @@ impl Builder {
             thread_keep_alive: Duration::from_secs(10),
             start_paused: false,
             observe: crate::metrics::Config::default(),
+        }
+    }
+
+    /// A builder of the multi-thread, work-stealing flavor: the same as
+    /// [`Builder::new`] (Tokio's name).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    /// assert_eq!(rt.handle().metrics().num_workers(), 2);
+    /// ```
+    pub fn new_multi_thread() -> Builder {
+        Builder::new()
+    }
+
+    /// A builder of the current-thread flavor: no worker threads; every
+    /// task runs on the thread that calls [`Runtime::block_on`], while it
+    /// runs. Timers, sockets, [`spawn_blocking`](crate::spawn_blocking)
+    /// (on the blocking pool's threads), the paused clock, metrics and
+    /// [`Handle`] work as on the multi-thread flavor; a task spawned from
+    /// another thread ([`Handle::spawn`]) is queued for the thread that
+    /// drives the runtime. This is asyncio's event loop: one thread, no
+    /// parallelism, deterministic order.
+    ///
+    /// Futures that are not `Send` can be spawned with
+    /// [`task::spawn_local`](crate::task::spawn_local) inside `block_on` on
+    /// the thread that built the runtime (every task of this flavor is
+    /// local to one thread, and those tasks to that one). If another thread
+    /// calls `block_on`, only the `Send` tasks run there. Dropping the
+    /// runtime on another thread than the one that built it leaks the
+    /// futures of such tasks (they may be neither dropped nor moved there)
+    /// and their handles resolve as cancelled: drop it where it was built.
+    ///
+    /// One thread drives the runtime at a time: a second, concurrent
+    /// `block_on` polls only its own future until the first returns, then
+    /// takes over. [`worker_threads`](Builder::worker_threads) is ignored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
+    /// let here = std::thread::current().id();
+    /// let there = rt.block_on(async {
+    ///     runtime::spawn(async { std::thread::current().id() }).await.unwrap()
+    /// });
+    /// assert_eq!(here, there);
+    /// ```
+    pub fn new_current_thread() -> Builder {
+        Builder {
+            flavor: Flavor::CurrentThread,
+            ..Builder::new()
         }
     }
 
@@ -250,7 +311,12 @@ impl Builder {
     /// `RUNTIME_WORKER_THREADS`), or the operating system's error if a
     /// thread cannot be started.
     pub fn build(&mut self) -> io::Result<Runtime> {
-        let workers = self.resolve_worker_threads()?;
+        let current_thread = self.flavor == Flavor::CurrentThread;
+        let workers = if current_thread {
+            1
+        } else {
+            self.resolve_worker_threads()?
+        };
         if self.max_blocking_threads == 0 || self.max_blocking_threads > MAX_BLOCKING_THREADS {
             return Err(invalid(format!(
                 "max_blocking_threads({}): the blocking pool takes from 1 to \
@@ -275,7 +341,9 @@ impl Builder {
     }
 
     /// Starts `workers` worker threads over the driver stack built on
-    /// `stack` (its bottom: the I/O driver, or the thread parker).
+    /// `stack` (its bottom: the I/O driver, or the thread parker); for the
+    /// current-thread flavor (one worker slot), no thread: `block_on`
+    /// drives the worker.
     fn build_on(&mut self, workers: usize, stack: IoStack) -> io::Result<Runtime> {
         let time = TimeDriver::new(self.start_paused, stack.unpark_handle());
         let mut locals = Vec::with_capacity(workers);
@@ -297,12 +365,20 @@ impl Builder {
             stack_size: self.thread_stack_size,
             activity: self.start_paused.then(|| time.clock().activity().clone()),
         });
-        let shared = Arc::new(
-            Shared::new(remotes.into_boxed_slice(), blocking, time, stack)
-                .with_metrics(self.observe),
-        );
+        let mut shared = Shared::new(remotes.into_boxed_slice(), blocking, time, stack)
+            .with_metrics(self.observe);
+        if self.flavor == Flavor::CurrentThread {
+            shared = shared.with_current_thread();
+        }
+        let shared = Arc::new(shared);
         let handle = Handle::from_shared(shared.clone());
         let mut runtime = Runtime::new_with(handle.clone());
+        if let Some(ct) = &shared.current_thread {
+            // No thread: `block_on` drives the one worker (the core).
+            let (local, parker) = locals.pop().expect("one worker slot");
+            ct.install(worker::Context::new(shared.clone(), 0, local, parker));
+            return Ok(runtime);
+        }
 
         for (index, (local, parker)) in locals.into_iter().enumerate() {
             let mut builder = thread::Builder::new().name(self.thread_name.clone());

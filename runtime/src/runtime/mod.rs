@@ -214,7 +214,16 @@ impl Runtime {
         if let (Mode::Timeout(timeout), false) = (mode, on_own_worker) {
             if !timeout.is_zero() {
                 shared.owned.for_each(|task| task.cancel());
-                shared.owned.wait_empty(deadline.flatten());
+                match &shared.current_thread {
+                    // No worker threads: this thread runs the cleanup.
+                    Some(ct) => {
+                        ct.cancel_local();
+                        crate::scheduler::current_thread::run_grace_period(&shared, timeout);
+                    }
+                    None => {
+                        shared.owned.wait_empty(deadline.flatten());
+                    }
+                }
             }
         }
         shared.stop();

@@ -8,6 +8,7 @@
 //! `Shared` is what every handle, task and worker points to.
 
 pub(crate) mod auto_advance;
+pub(crate) mod current_thread;
 mod drivers;
 pub(crate) mod idle;
 #[cfg(all(test, runtime_loom))]
@@ -73,6 +74,9 @@ pub(crate) struct Shared {
     exits: Mutex<Exits>,
     /// Notified each time a worker thread exits.
     exited: Condvar,
+    /// The current-thread flavor's core and local tasks (`None`: the
+    /// multi-thread flavor).
+    pub(crate) current_thread: Option<current_thread::CurrentThread>,
 }
 
 /// The worker threads' exits, for a shutdown that may not wait for them.
@@ -110,7 +114,15 @@ impl Shared {
                 last_finishes: false,
             }),
             exited: Condvar::new(),
+            current_thread: None,
         }
+    }
+
+    /// Makes this the current-thread flavor's state (one worker slot,
+    /// driven by `block_on`); its local tasks belong to this thread.
+    pub(crate) fn with_current_thread(mut self) -> Shared {
+        self.current_thread = Some(current_thread::CurrentThread::new());
+        self
     }
 
     /// The number of worker threads.
@@ -200,6 +212,9 @@ impl Shared {
         while let Some(task) = self.owned.pop() {
             task.shutdown();
         }
+        if let Some(ct) = &self.current_thread {
+            ct.shutdown();
+        }
         self.drain();
     }
 
@@ -224,6 +239,9 @@ impl Shared {
         let already = self.shutting_down.swap(true, Ordering::Relaxed);
         if !already {
             self.owned.close();
+            if let Some(ct) = &self.current_thread {
+                ct.close();
+            }
         }
         already
     }

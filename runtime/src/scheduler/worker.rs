@@ -59,12 +59,29 @@ pub(crate) struct Context {
     /// This worker's counters (`crate::metrics`), also in `shared`; held
     /// here so counting is one load and one add.
     counters: std::sync::Arc<CachePadded<WorkerCounters>>,
+    /// The current-thread runtime's core only: wake-ups of its `block_on`
+    /// (the future, the local tasks), which end a park (`current_thread`).
+    outside: RefCell<Option<Arc<super::current_thread::Wakeups>>>,
 }
 
 crate::loom::thread_local! {
     /// The worker running on this thread, if any. Set for the duration of
     /// `Context::run`.
     static CURRENT: RefCell<Option<*const Context>> = const { RefCell::new(None) };
+}
+
+/// While it lives, this thread runs a worker (`Context::enter`).
+pub(super) struct Entered<'a> {
+    cx: &'a Context,
+    prev: Option<*const Context>,
+    _counters: crate::metrics::worker::EnterGuard,
+}
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        self.cx.counters().parked(self.cx.shared.metrics.epoch);
+        CURRENT.with(|c| *c.borrow_mut() = self.prev);
+    }
 }
 
 /// Runs `f` with this thread's worker context, if this thread is a worker.
@@ -99,6 +116,7 @@ impl Context {
             rng: Cell::new(0x9E37_79B9 ^ (index as u32 + 1).wrapping_mul(0x85EB_CA6B)),
             parker,
             counters,
+            outside: RefCell::new(None),
         }
     }
 
@@ -162,6 +180,80 @@ impl Context {
         // cancelled. Not completed here: this thread is still inside the
         // runtime and the drivers may still run, so a destructor waiting
         // on a timer could hang the shutdown.
+        if let Some(task) = self.lifo.take() {
+            self.shared.push_remote(task);
+        }
+        let yielded = std::mem::take(&mut *self.yielded.borrow_mut());
+        for task in yielded {
+            self.shared.push_remote(task);
+        }
+        while let Some(task) = self.local.pop() {
+            self.shared.push_remote(task);
+        }
+    }
+
+    /// Makes this thread run this worker until the guard drops, as `run`
+    /// does for its loop: for the current-thread runtime, whose `block_on`
+    /// drives the one worker (`turn`, `park_idle`) on the calling thread.
+    pub(super) fn enter(&self) -> Entered<'_> {
+        let prev = CURRENT.with(|c| c.borrow_mut().replace(self as *const Context));
+        let counters = crate::metrics::worker::enter(&self.shared.metrics, self.counters());
+        self.counters().unparked(self.shared.metrics.epoch);
+        Entered {
+            cx: self,
+            prev,
+            _counters: counters,
+        }
+    }
+
+    /// Sets (or clears) the wake-ups of the `block_on` driving this core
+    /// (the current-thread runtime): they end its park.
+    pub(super) fn set_outside(&self, wakeups: Option<Arc<super::current_thread::Wakeups>>) {
+        *self.outside.borrow_mut() = wakeups;
+    }
+
+    /// Wakes this worker's park (the current-thread runtime's wake-ups).
+    pub(super) fn unparker(&self) -> super::park::Unparker {
+        self.parker.unparker()
+    }
+
+    /// One turn of `run`'s loop without the park: returns false if there
+    /// was nothing to do (the current-thread runtime then parks,
+    /// `park_idle`, unless its `block_on` has other work).
+    pub(super) fn turn(&self) -> bool {
+        self.tick.set(self.tick.get().wrapping_add(1));
+        if self.is_maintenance_tick() {
+            self.poll_drivers_now();
+        }
+        if let Some(task) = self.next_task() {
+            self.run_task(task);
+            return true;
+        }
+        if self.has_yielded() {
+            self.poll_drivers_before_yielded();
+            self.flush_yielded();
+            return true;
+        }
+        if let Some(task) = self.steal_work() {
+            self.run_task(task);
+            return true;
+        }
+        self.shared.time().process_if_due()
+    }
+
+    /// `run`'s park, with its counters (the current-thread runtime).
+    pub(super) fn park_idle(&self) {
+        let epoch = self.shared.metrics.epoch;
+        self.counters().parks.incr();
+        self.counters().parked(epoch);
+        self.park();
+        self.counters().unparked(epoch);
+        self.shared.time().process_if_due();
+    }
+
+    /// Hands the queued entries to the injector, as `run` does when it
+    /// exits (see there): the current-thread runtime's core, once stopped.
+    pub(super) fn release_queued(&self) {
         if let Some(task) = self.lifo.take() {
             self.shared.push_remote(task);
         }
@@ -453,6 +545,16 @@ impl Context {
                 }
             }
             if self.shared.is_stopped() {
+                return;
+            }
+            if self.outside.borrow().as_ref().is_some_and(|w| w.any()) {
+                // A current-thread runtime's `block_on` was woken (its
+                // future or its local tasks): leave the parked state to
+                // run it.
+                if !self.shared.idle.unpark_self(self.index) {
+                    // Notified meanwhile: counted as searching.
+                    self.is_searching.set(true);
+                }
                 return;
             }
             if !self.shared.idle.is_parked(self.index) {

@@ -109,6 +109,41 @@ impl Builder {
         }
     }
 
+    /// Spawns a `!Send` future on this thread's local task set; see
+    /// [`task::spawn_local`](crate::task::spawn_local).
+    ///
+    /// # Panics
+    ///
+    /// As [`task::spawn_local`](crate::task::spawn_local): outside a
+    /// [`LocalSet`](crate::task::LocalSet) and a current-thread runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::task;
+    ///
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
+    /// let name = rt.block_on(async {
+    ///     task::Builder::new()
+    ///         .name("local")
+    ///         .spawn_local(async { task::name().unwrap().to_string() })
+    ///         .await
+    ///         .unwrap()
+    /// });
+    /// assert_eq!(name, "local");
+    /// ```
+    #[track_caller]
+    pub fn spawn_local<F>(self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        match self.name {
+            Some(name) => super::spawn_local(Named { name, future }),
+            None => super::spawn_local(future),
+        }
+    }
+
     /// Runs `f` on the current runtime's blocking pool; see
     /// [`runtime::spawn_blocking`](crate::spawn_blocking).
     ///

@@ -24,8 +24,8 @@ unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
 /// Polls once; consumes the run-queue reference the caller popped.
 pub(super) unsafe fn poll<F, S>(ptr: NonNull<Header>)
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
+    F::Output: 'static,
     S: Schedule,
 {
     // SAFETY: see the module-level contract.
@@ -248,8 +248,8 @@ where
 /// Hands one reference, owned by the caller, to the scheduler.
 pub(super) unsafe fn schedule<F, S>(ptr: NonNull<Header>)
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
+    F::Output: 'static,
     S: Schedule,
 {
     // SAFETY: module contract; the caller's reference becomes the Notified.

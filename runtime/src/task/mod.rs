@@ -74,6 +74,7 @@ mod join;
 mod join_set;
 pub(crate) mod list;
 mod local;
+pub(crate) mod local_set;
 #[cfg(all(test, runtime_loom))]
 mod loom_state;
 pub(crate) mod raw;
@@ -88,6 +89,7 @@ pub use group::{scope, GroupError, Scope, TaskGroup};
 pub use join::JoinHandle;
 pub use join_set::JoinSet;
 pub use local::{AccessError, LocalKey, TaskLocalFuture};
+pub use local_set::{spawn_local, LocalSet, RunUntil};
 pub use yield_now::yield_now;
 
 use crate::loom::{AtomicU64, Ordering};
@@ -226,6 +228,39 @@ where
     let raw = RawTask::new(future, scheduler, Id::next());
     // SAFETY: a new task holds three references, one for each of the
     // returned owners; and its output type is `F::Output`.
+    unsafe {
+        (
+            ListedTask::from_raw(raw),
+            Notified::from_raw(raw),
+            JoinHandle::new(raw),
+        )
+    }
+}
+
+/// [`new_task`] for a future that need not be `Send` (a *local* task:
+/// `spawn_local`).
+///
+/// # Safety
+///
+/// `scheduler` must poll the task, and complete it (which drops the
+/// future), only on the thread that calls this function; and if the task
+/// may be completed elsewhere (a runtime shut down on another thread), the
+/// future must leak itself there rather than run its destructor (see
+/// `local_set::Pinned`). The output may leave the thread only through the
+/// `JoinHandle`, which is `Send` only if the output is.
+pub(crate) unsafe fn new_local_task<F, S>(
+    future: F,
+    scheduler: S,
+) -> (ListedTask, Notified, JoinHandle<F::Output>)
+where
+    F: Future + 'static,
+    F::Output: 'static,
+    S: Schedule,
+{
+    let raw = RawTask::new(future, scheduler, Id::next());
+    // SAFETY: a new task holds three references, one for each of the
+    // returned owners; and its output type is `F::Output`. The caller keeps
+    // the future on this thread.
     unsafe {
         (
             ListedTask::from_raw(raw),

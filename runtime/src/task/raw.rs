@@ -175,8 +175,8 @@ pub(super) struct Cell<F: Future, S> {
 
 impl<F, S> Cell<F, S>
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
+    F::Output: 'static,
     S: Schedule,
 {
     const VTABLE: Vtable = Vtable {
@@ -219,7 +219,11 @@ pub(super) struct RawTask {
 
 // SAFETY: a task is shared between threads by design; every access to its
 // interior goes through the state protocol (the header's atomics decide
-// who may touch which field), and the future and output are `Send`.
+// who may touch which field). The future and output are `Send`
+// (`task::new_task`), or the task is local (`task::new_local_task`): its
+// scheduler polls and drops the future only on the thread that owns it,
+// and the output leaves that thread only through a `JoinHandle`, which is
+// `Send` only if the output is.
 unsafe impl Send for RawTask {}
 // SAFETY: as for `Send`: `&RawTask` only exposes the header's atomics and
 // protocol-guarded fields.
@@ -228,8 +232,8 @@ unsafe impl Sync for RawTask {}
 impl RawTask {
     pub(super) fn new<F, S>(future: F, scheduler: S, id: Id) -> RawTask
     where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
+        F: Future + 'static,
+        F::Output: 'static,
         S: Schedule,
     {
         RawTask {

@@ -1,0 +1,333 @@
+//! The current-thread flavor (`Builder::new_current_thread`).
+
+mod support;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+fn rt() -> runtime::Runtime {
+    runtime::Builder::new_current_thread().build().unwrap()
+}
+
+#[test]
+fn block_on_runs_spawned_tasks_on_the_calling_thread() {
+    let rt = rt();
+    let here = std::thread::current().id();
+    let ids = rt.block_on(async {
+        let tasks: Vec<_> = (0..10)
+            .map(|_| runtime::spawn(async { std::thread::current().id() }))
+            .collect();
+        let mut ids = Vec::new();
+        for t in tasks {
+            ids.push(t.await.unwrap());
+        }
+        ids
+    });
+    assert!(ids.iter().all(|id| *id == here));
+}
+
+#[test]
+fn spawn_local_shares_rc_state() {
+    let rt = rt();
+    let n = rt.block_on(async {
+        let state = Rc::new(RefCell::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..100 {
+            let state = state.clone();
+            tasks.push(runtime::task::spawn_local(async move {
+                runtime::task::yield_now().await;
+                *state.borrow_mut() += 1;
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let n = *state.borrow();
+        n
+    });
+    assert_eq!(n, 100);
+}
+
+#[test]
+fn timers_work() {
+    let rt = rt();
+    rt.block_on(async {
+        let start = std::time::Instant::now();
+        runtime::time::sleep(Duration::from_millis(20)).await;
+        assert!(start.elapsed() >= Duration::from_millis(20));
+        let t = runtime::spawn(async {
+            runtime::time::sleep(Duration::from_millis(10)).await;
+            5
+        });
+        assert_eq!(t.await.unwrap(), 5);
+    });
+}
+
+/// `Handle::spawn` from another thread queues the task for the thread that
+/// drives the runtime: it runs there, not on the spawning thread.
+#[test]
+fn handle_spawn_from_another_thread_runs_on_the_block_on_thread() {
+    support::watchdog("ct_handle_spawn", || {
+        let rt = rt();
+        let handle = rt.handle().clone();
+        let here = std::thread::current().id();
+        let (ran_on, spawned_on) = rt.block_on(async move {
+            let (task, spawned_on) = std::thread::spawn(move || {
+                (
+                    handle.spawn(async { std::thread::current().id() }),
+                    std::thread::current().id(),
+                )
+            })
+            .join()
+            .unwrap();
+            (task.await.unwrap(), spawned_on)
+        });
+        assert_eq!(ran_on, here);
+        assert_ne!(spawned_on, here);
+    });
+}
+
+/// One worker slot, driven by `block_on`: the metrics see it; blocking
+/// closures still run on the pool.
+#[test]
+fn metrics_and_spawn_blocking() {
+    let rt = rt();
+    let here = std::thread::current().id();
+    rt.block_on(async move {
+        let (blocking_on, v) = runtime::spawn_blocking(|| (std::thread::current().id(), 41))
+            .await
+            .unwrap();
+        assert_ne!(blocking_on, here, "blocking closures run on the pool");
+        let t = runtime::spawn(async move { v + 1 });
+        assert_eq!(t.await.unwrap(), 42);
+    });
+    let m = rt.handle().metrics();
+    assert_eq!(m.num_workers(), 1);
+    assert!(
+        m.total_polls() >= 1,
+        "the task's poll was counted on the core"
+    );
+}
+
+/// The paused clock auto-advances on this flavor: an hour of timers, at
+/// once, with local and `Send` tasks waiting on them.
+#[test]
+fn paused_clock_auto_advances() {
+    support::watchdog("ct_paused", || {
+        let rt = runtime::Builder::new_current_thread()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let wall = std::time::Instant::now();
+        rt.block_on(async {
+            let start = runtime::time::now();
+            let a = runtime::spawn(async {
+                runtime::time::sleep(Duration::from_secs(1800)).await;
+            });
+            let b = runtime::task::spawn_local(async {
+                runtime::time::sleep(Duration::from_secs(3600)).await;
+            });
+            a.await.unwrap();
+            b.await.unwrap();
+            assert_eq!(runtime::time::now() - start, Duration::from_secs(3600));
+            // A blocking closure keeps the clock from jumping while it runs.
+            let before = runtime::time::now();
+            runtime::spawn_blocking(|| std::thread::sleep(Duration::from_millis(20)))
+                .await
+                .unwrap();
+            assert!(runtime::time::now() - before < Duration::from_secs(1));
+        });
+        assert!(wall.elapsed() < Duration::from_secs(10));
+    });
+}
+
+/// A TCP round trip: server and client tasks on the one thread.
+#[test]
+fn socket_round_trip() {
+    use futures::io::{AsyncReadExt, AsyncWriteExt};
+    support::watchdog("ct_socket", || {
+        let rt = rt();
+        rt.block_on(async {
+            let listener = runtime::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = runtime::task::spawn_local(async move {
+                let (mut s, _) = listener.accept().await.unwrap();
+                let mut buf = [0u8; 5];
+                s.read_exact(&mut buf).await.unwrap();
+                s.write_all(&buf).await.unwrap();
+            });
+            let mut c = runtime::net::TcpStream::connect(addr).await.unwrap();
+            c.write_all(b"hello").await.unwrap();
+            let mut back = [0u8; 5];
+            c.read_exact(&mut back).await.unwrap();
+            assert_eq!(&back, b"hello");
+            server.await.unwrap();
+        });
+    });
+}
+
+/// Shutdown with a deadline on this flavor: `Send` and local tasks inside
+/// `catch_cancel` run their async cleanup (timers included) on the calling
+/// thread, then everything is dropped exactly once.
+#[test]
+fn shutdown_timeout_runs_async_cleanup() {
+    support::watchdog("ct_shutdown_timeout", || {
+        let rt = rt();
+        let cleaned = support::Counter::new();
+        let drops = support::Counter::new();
+        let (c1, c2, d1, d2) = (
+            cleaned.clone(),
+            cleaned.clone(),
+            drops.clone(),
+            drops.clone(),
+        );
+        let (started_tx, started_rx) = futures_channel::oneshot::channel();
+        let (started2_tx, started2_rx) = futures_channel::oneshot::channel();
+        let (send_task, local_task) = rt.block_on(async move {
+            let send_task = runtime::spawn(async move {
+                let _guard = d1.guard();
+                started_tx.send(()).unwrap();
+                let _ = runtime::task::catch_cancel(std::future::pending::<()>()).await;
+                runtime::time::sleep(Duration::from_millis(5)).await;
+                c1.incr();
+            });
+            let local_task = runtime::task::spawn_local(async move {
+                let _not_send = Rc::new(());
+                let _guard = d2.guard();
+                started2_tx.send(()).unwrap();
+                let _ = runtime::task::catch_cancel(std::future::pending::<()>()).await;
+                runtime::time::sleep(Duration::from_millis(5)).await;
+                c2.incr();
+            });
+            started_rx.await.unwrap();
+            started2_rx.await.unwrap();
+            (send_task, local_task)
+        });
+        rt.shutdown_timeout(Duration::from_secs(5));
+        assert_eq!(cleaned.get(), 2, "both cleanups ran");
+        assert_eq!(drops.get(), 2, "each future dropped once");
+        let e1 = futures::executor::block_on(send_task).unwrap_err();
+        let e2 = futures::executor::block_on(local_task).unwrap_err();
+        assert!(e1.is_cancelled() && e2.is_cancelled());
+    });
+}
+
+/// A deadline that passes: the grace period ends, the tasks are dropped.
+#[test]
+fn shutdown_timeout_deadline_passes() {
+    support::watchdog("ct_shutdown_deadline", || {
+        let rt = rt();
+        let drops = support::Counter::new();
+        let d = drops.clone();
+        let (started_tx, started_rx) = futures_channel::oneshot::channel();
+        rt.block_on(async move {
+            runtime::task::spawn_local(async move {
+                let _guard = d.guard();
+                started_tx.send(()).unwrap();
+                // Catches the cancellation and never finishes.
+                let _ = runtime::task::catch_cancel(std::future::pending::<()>()).await;
+                std::future::pending::<()>().await;
+            });
+            started_rx.await.unwrap();
+        });
+        let start = std::time::Instant::now();
+        rt.shutdown_timeout(Duration::from_millis(50));
+        assert!(start.elapsed() >= Duration::from_millis(50));
+        assert_eq!(drops.get(), 1);
+    });
+}
+
+/// Dropped on another thread than the one that built it, the runtime
+/// cannot drop its local futures there: it leaks them (no destructor runs,
+/// off their thread) and their handles resolve as cancelled. `Send` tasks
+/// are dropped as usual.
+#[test]
+fn dropped_on_another_thread_leaks_local_futures() {
+    support::watchdog("ct_drop_elsewhere", || {
+        let rt = rt();
+        let local_drops = support::Counter::new();
+        let send_drops = support::Counter::new();
+        let (ld, sd) = (local_drops.clone(), send_drops.clone());
+        let (started_tx, started_rx) = futures_channel::oneshot::channel();
+        let (started2_tx, started2_rx) = futures_channel::oneshot::channel();
+        let (local, send) = rt.block_on(async move {
+            let local = runtime::task::spawn_local(async move {
+                let _not_send = Rc::new(());
+                let _guard = ld.guard();
+                started_tx.send(()).unwrap();
+                std::future::pending::<()>().await;
+            });
+            let send = runtime::spawn(async move {
+                let _guard = sd.guard();
+                started2_tx.send(()).unwrap();
+                std::future::pending::<()>().await;
+            });
+            started_rx.await.unwrap();
+            started2_rx.await.unwrap();
+            (local, send)
+        });
+        std::thread::spawn(move || drop(rt)).join().unwrap();
+        assert_eq!(local_drops.get(), 0, "never dropped off its thread");
+        assert_eq!(send_drops.get(), 1);
+        assert!(futures::executor::block_on(local)
+            .unwrap_err()
+            .is_cancelled());
+        assert!(futures::executor::block_on(send)
+            .unwrap_err()
+            .is_cancelled());
+    });
+}
+
+/// Two threads in `block_on` at once: one drives, the other polls its own
+/// future; both finish, and the tasks run.
+#[test]
+fn concurrent_block_on() {
+    support::watchdog("ct_concurrent", || {
+        let rt = std::sync::Arc::new(rt());
+        let (tx, rx) = futures_channel::oneshot::channel::<u32>();
+        let rt2 = rt.clone();
+        let other = std::thread::spawn(move || rt2.block_on(async move { rx.await.unwrap() }));
+        let task = rt.spawn(async { 5 });
+        let v = rt.block_on(async move {
+            let v = task.await.unwrap();
+            tx.send(v).unwrap();
+            v
+        });
+        assert_eq!(other.join().unwrap(), v);
+        // The core was put back: it still runs tasks.
+        assert_eq!(rt.block_on(rt.spawn(async { 6 })).unwrap(), 6);
+    });
+}
+
+/// After shutdown, a spawn through a kept handle resolves as cancelled.
+#[test]
+fn tasks_spawned_after_shutdown_resolve_cancelled() {
+    let rt = rt();
+    let handle = rt.handle().clone();
+    drop(rt);
+    let t = handle.spawn(async { 1 });
+    assert!(futures::executor::block_on(t).unwrap_err().is_cancelled());
+}
+
+/// A `block_on` future that keeps yielding does not starve the tasks: each
+/// time round, the core runs at least one of them.
+#[test]
+fn a_yielding_block_on_future_does_not_starve_tasks() {
+    support::watchdog("ct_yield_fair", || {
+        let rt = rt();
+        rt.block_on(async {
+            let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let f = flag.clone();
+            runtime::spawn(async move { f.store(true, std::sync::atomic::Ordering::SeqCst) });
+            let mut spins = 0u32;
+            while !flag.load(std::sync::atomic::Ordering::SeqCst) {
+                runtime::task::yield_now().await;
+                spins += 1;
+            }
+            assert!(spins <= 2, "the task waited {spins} yields");
+        });
+    });
+}

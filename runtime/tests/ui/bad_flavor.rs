@@ -1,0 +1,5 @@
+// Only the two flavors exist.
+#[runtime::test(flavor = "single_thread")]
+async fn t() {}
+
+fn main() {}
