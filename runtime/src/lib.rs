@@ -101,6 +101,7 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 mod blocking;
+mod context;
 mod driver;
 #[cfg(feature = "hyper")]
 pub mod hyper;

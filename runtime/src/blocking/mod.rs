@@ -59,17 +59,17 @@ struct BlockingSchedule(Arc<Shared>);
 
 impl Schedule for BlockingSchedule {
     fn schedule(&self, task: Notified) {
-        self.0.blocking.push(task, &self.0);
+        self.0.blocking().push(task, &self.0);
     }
 
     fn yield_now(&self, task: Notified) {
-        self.0.blocking.push(task, &self.0);
+        self.0.blocking().push(task, &self.0);
     }
 
     fn release(&self, task: &Header) -> bool {
-        let listed = self.0.owned.remove(task);
+        let listed = self.0.unlist(task);
         if listed {
-            self.0.metrics.count_blocking_completion();
+            self.0.metrics().count_blocking_completion();
         }
         listed
     }
@@ -122,8 +122,8 @@ impl BlockingPool {
         let (listed, notified, handle) =
             task::new_task(BlockingTask(Some(f)), BlockingSchedule(shared.clone()));
         shared.bind(listed, notified, |n| {
-            shared.metrics.count_blocking_spawn();
-            shared.blocking.push(n, shared);
+            shared.metrics().count_blocking_spawn();
+            shared.blocking().push(n, shared);
         });
         handle
     }
@@ -169,7 +169,7 @@ impl BlockingPool {
             // `runtime::spawn` works from a blocking closure; `block_on`
             // does too (this is not a worker thread).
             let _guard = context::set_current(&Handle::from_shared(shared.clone()));
-            shared.blocking.run_thread(&shared);
+            shared.blocking().run_thread(&shared);
         })?;
         Ok(())
     }

@@ -128,13 +128,13 @@ pub struct TaskDump {
 
 impl TaskDump {
     pub(crate) fn collect(shared: &Shared) -> TaskDump {
-        let registry: Option<&TaskRegistry> = shared.metrics.registry.as_ref();
+        let registry: Option<&TaskRegistry> = shared.metrics().registry.as_ref();
         let mut listed: Vec<(Id, Snapshot, Option<Arc<TaskInfo>>)> = Vec::new();
         // The registry entry is taken while the task is listed (a table
         // shard's lock inside a list shard's: nothing takes them the other
         // way round), so a task completing meanwhile cannot lose its entry
         // between the two reads. The rest is done after the locks.
-        shared.owned.for_each(|task| {
+        shared.for_each_task(|task| {
             let header = task.header();
             let info = registry.and_then(|r| r.get(header.id));
             listed.push((header.id, header.state.load(), info));

@@ -229,7 +229,7 @@ pub struct RuntimeMetrics {
 
 impl RuntimeMetrics {
     pub(crate) fn collect(shared: &Shared) -> RuntimeMetrics {
-        let metrics = &shared.metrics;
+        let metrics = shared.metrics();
         let workers: Vec<WorkerMetrics> = metrics
             .workers
             .iter()
@@ -256,10 +256,10 @@ impl RuntimeMetrics {
             workers.iter().map(|w| w.spawned).sum::<u64>() + remote_spawns + blocking_spawns;
         let completed_tasks =
             workers.iter().map(|w| w.completed).sum::<u64>() + completed_elsewhere;
-        let blocking = shared.blocking.stats();
+        let blocking = shared.blocking().stats();
         RuntimeMetrics {
             workers,
-            live_tasks: shared.owned.len(),
+            live_tasks: shared.num_tasks(),
             spawned_tasks,
             completed_tasks,
             remote_spawns,

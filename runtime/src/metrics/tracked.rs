@@ -239,7 +239,7 @@ mod tests {
             .enable_task_dump(true)
             .build()
             .unwrap();
-        let registry = || rt.handle().shared.metrics.registry.as_ref().unwrap();
+        let registry = || rt.handle().shared.metrics().registry.as_ref().unwrap();
         let stuck = rt.spawn(std::future::pending::<()>());
         let done: Vec<_> = (0..20).map(|i| rt.spawn(async move { i })).collect();
         rt.block_on(async {

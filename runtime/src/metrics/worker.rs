@@ -124,14 +124,14 @@ impl WorkerCounters {
     }
 }
 
-crate::loom::thread_local! {
-    /// The runtime (its `Metrics`) and the counters of the worker running
-    /// on this thread; null off the workers. A plain `Cell` of two
-    /// pointers with a `const` initializer and no destructor: reading it is
-    /// one thread-pointer-relative load, so the completion path can afford
-    /// it.
-    static CURRENT: Cell<(*const Metrics, *const WorkerCounters)> =
-        const { Cell::new((ptr::null(), ptr::null())) };
+/// The runtime (its `Metrics`) and the counters of the worker running on
+/// this thread; null off the workers. A field of the thread's context
+/// (`crate::context`: plain `Cell`s, `const` initializer, no destructor):
+/// reading it is one thread-pointer-relative load, so the completion path
+/// can afford it.
+#[inline]
+fn slot<R>(f: impl FnOnce(&Cell<(*const Metrics, *const WorkerCounters)>) -> R) -> R {
+    crate::context::with(|cx| f(&cx.counters))
 }
 
 /// Makes `counters` (of `metrics`' runtime) this thread's worker counters
@@ -142,13 +142,13 @@ pub(crate) struct EnterGuard {
 
 /// Called by a worker thread as it starts running.
 pub(crate) fn enter(metrics: &Metrics, counters: &WorkerCounters) -> EnterGuard {
-    let prev = CURRENT.with(|c| c.replace((metrics, counters)));
+    let prev = slot(|c| c.replace((metrics, counters)));
     EnterGuard { prev }
 }
 
 impl Drop for EnterGuard {
     fn drop(&mut self) {
-        CURRENT.with(|c| c.set(self.prev));
+        slot(|c| c.set(self.prev));
     }
 }
 
@@ -156,7 +156,7 @@ impl Drop for EnterGuard {
 /// runtime's workers.
 #[inline]
 pub(crate) fn current(metrics: &Metrics) -> Option<&WorkerCounters> {
-    let (owner, counters) = CURRENT.with(Cell::get);
+    let (owner, counters) = slot(Cell::get);
     if !ptr::eq(owner, metrics) {
         return None;
     }
@@ -170,7 +170,7 @@ pub(crate) fn current(metrics: &Metrics) -> Option<&WorkerCounters> {
 /// Runs `f` on the counters of the worker on this thread, whatever its
 /// runtime; does nothing off the workers.
 pub(crate) fn with_any(f: impl FnOnce(&WorkerCounters)) {
-    let (_, counters) = CURRENT.with(Cell::get);
+    let (_, counters) = slot(Cell::get);
     if counters.is_null() {
         return;
     }

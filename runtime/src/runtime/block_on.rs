@@ -44,7 +44,7 @@ pub(crate) fn block_on<F: Future>(handle: &Handle, future: F) -> F::Output {
     // `block_on` is outside any task, even inside a blocking closure (which
     // is one): `task::is_cancelled`, `task::id` and the like describe it.
     let _outside = crate::task::OutsideTask::enter();
-    if handle.shared.current_thread.is_some() {
+    if handle.shared.current_thread().is_some() {
         // The current-thread flavor: this thread drives the runtime.
         return crate::scheduler::current_thread::block_on(&handle.shared, future);
     }

@@ -373,7 +373,7 @@ impl Builder {
         let shared = Arc::new(shared);
         let handle = Handle::from_shared(shared.clone());
         let mut runtime = Runtime::new_with(handle.clone());
-        if let Some(ct) = &shared.current_thread {
+        if let Some(ct) = shared.current_thread() {
             // No thread: `block_on` drives the one worker (the core).
             let (local, parker) = locals.pop().expect("one worker slot");
             ct.install(worker::Context::new(shared.clone(), 0, local, parker));

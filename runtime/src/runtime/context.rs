@@ -1,30 +1,40 @@
 //! Which runtime this thread belongs to, and whether it may block.
 //!
-//! Every thread-local here is a `Cell` of plain data with a `const`
-//! initializer and no destructor, so it stays readable for the whole life
-//! of the thread, thread-local destructors included: code that runs in one
-//! after the runtime's other thread-locals are gone gets the "outside a
-//! runtime" answer instead of an abort. The current handle itself is owned
+//! The state lives in the thread's context struct (`crate::context`): `Cell`s
+//! of plain data with a `const` initializer and no destructor, so it stays
+//! readable for the whole life of the thread, thread-local destructors
+//! included: code that runs in one after the thread's other thread-locals
+//! are gone gets the "outside a runtime" answer instead of an abort. The current handle itself is owned
 //! by the guard that made it current; the thread-local only points to it.
 
 use crate::Handle;
 use std::cell::Cell;
 use std::marker::PhantomData;
-use std::ptr;
 
-crate::loom::thread_local! {
-    /// The runtime `spawn` uses on this thread: points into the innermost
-    /// live `SetCurrentGuard` (null: none).
-    static CURRENT: Cell<*const Handle> = const { Cell::new(ptr::null()) };
-    /// Live `SetCurrentGuard`s on this thread: their nesting depth.
-    static DEPTH: Cell<usize> = const { Cell::new(0) };
-    /// `with_current` calls in progress on this thread: while one lends out
-    /// the current handle, a guard dropped meanwhile (by user code that
-    /// runs inside, e.g. a destructor) must not free it.
-    static LENT: Cell<usize> = const { Cell::new(0) };
-    /// True on worker threads and inside `block_on`: blocking here would
-    /// stall a runtime, so `block_on` refuses.
-    static ENTERED: Cell<bool> = const { Cell::new(false) };
+// The fields of the thread's context (`crate::context`) this module owns.
+
+/// The runtime `spawn` uses on this thread: points into the innermost live
+/// `SetCurrentGuard` (null: none).
+fn current_slot<R>(f: impl FnOnce(&Cell<*const Handle>) -> R) -> R {
+    crate::context::with(|cx| f(&cx.handle))
+}
+
+/// Live `SetCurrentGuard`s on this thread: their nesting depth.
+fn depth_slot<R>(f: impl FnOnce(&Cell<usize>) -> R) -> R {
+    crate::context::with(|cx| f(&cx.depth))
+}
+
+/// `with_current` calls in progress on this thread: while one lends out the
+/// current handle, a guard dropped meanwhile (by user code that runs
+/// inside, e.g. a destructor) must not free it.
+fn lent_slot<R>(f: impl FnOnce(&Cell<usize>) -> R) -> R {
+    crate::context::with(|cx| f(&cx.lent))
+}
+
+/// True on worker threads and inside `block_on`: blocking here would stall
+/// a runtime, so `block_on` refuses.
+fn entered_slot<R>(f: impl FnOnce(&Cell<bool>) -> R) -> R {
+    crate::context::with(|cx| f(&cx.entered))
 }
 
 const OUT_OF_ORDER: &str = "`EnterGuard`s dropped out of order: the guards returned by \
@@ -48,8 +58,8 @@ pub(crate) struct SetCurrentGuard {
 
 pub(crate) fn set_current(handle: &Handle) -> SetCurrentGuard {
     let handle = Box::new(handle.clone());
-    let prev = CURRENT.with(|c| c.replace(&*handle));
-    let depth = DEPTH.with(|d| {
+    let prev = current_slot(|c| c.replace(&*handle));
+    let depth = depth_slot(|d| {
         d.set(d.get() + 1);
         d.get()
     });
@@ -63,7 +73,7 @@ pub(crate) fn set_current(handle: &Handle) -> SetCurrentGuard {
 
 impl Drop for SetCurrentGuard {
     fn drop(&mut self) {
-        if DEPTH.with(Cell::get) != self.depth {
+        if depth_slot(Cell::get) != self.depth {
             // An outer guard dropped before an inner one. `CURRENT` or an
             // inner guard's `prev` may still point to our handle: leak it
             // so those pointers stay valid, and say what went wrong.
@@ -75,9 +85,9 @@ impl Drop for SetCurrentGuard {
             }
             return;
         }
-        DEPTH.with(|d| d.set(self.depth - 1));
-        CURRENT.with(|c| c.set(self.prev));
-        if LENT.with(Cell::get) > 0 {
+        depth_slot(|d| d.set(self.depth - 1));
+        current_slot(|c| c.set(self.prev));
+        if lent_slot(Cell::get) > 0 {
             // A `with_current` up the stack may still use our handle (this
             // guard was dropped by code it called): leak it rather than
             // free it under that reference. Only such reentrant drops leak.
@@ -90,17 +100,17 @@ impl Drop for SetCurrentGuard {
 
 /// Runs `f` with the current handle, if any.
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
-    let current = CURRENT.with(Cell::get);
+    let current = current_slot(Cell::get);
     if current.is_null() {
         return f(None);
     }
     struct Lend;
     impl Drop for Lend {
         fn drop(&mut self) {
-            LENT.with(|n| n.set(n.get() - 1));
+            lent_slot(|n| n.set(n.get() - 1));
         }
     }
-    LENT.with(|n| n.set(n.get() + 1));
+    lent_slot(|n| n.set(n.get() + 1));
     let _lend = Lend;
     // A non-null `CURRENT` points to the boxed handle of the innermost live
     // `SetCurrentGuard` on this thread. Guards restore it in nesting order;
@@ -117,7 +127,7 @@ pub(crate) struct EnterRuntimeGuard(PhantomData<*const ()>);
 /// Enters the runtime on this thread, or panics with `misuse` if the thread
 /// is already inside one.
 pub(crate) fn enter_runtime(misuse: &str) -> EnterRuntimeGuard {
-    if ENTERED.with(|e| e.replace(true)) {
+    if entered_slot(|e| e.replace(true)) {
         panic!("{misuse}");
     }
     EnterRuntimeGuard(PhantomData)
@@ -125,11 +135,11 @@ pub(crate) fn enter_runtime(misuse: &str) -> EnterRuntimeGuard {
 
 impl Drop for EnterRuntimeGuard {
     fn drop(&mut self) {
-        ENTERED.with(|e| e.set(false));
+        entered_slot(|e| e.set(false));
     }
 }
 
 /// True on a worker thread or inside `block_on`.
 pub(crate) fn is_entered() -> bool {
-    ENTERED.with(Cell::get)
+    entered_slot(Cell::get)
 }

@@ -213,15 +213,15 @@ impl Runtime {
         };
         if let (Mode::Timeout(timeout), false) = (mode, on_own_worker) {
             if !timeout.is_zero() {
-                shared.owned.for_each(|task| task.cancel());
-                match &shared.current_thread {
+                shared.cancel_all_tasks();
+                match shared.current_thread() {
                     // No worker threads: this thread runs the cleanup.
                     Some(ct) => {
                         ct.cancel_local();
                         crate::scheduler::current_thread::run_grace_period(&shared, timeout);
                     }
                     None => {
-                        shared.owned.wait_empty(deadline.flatten());
+                        shared.wait_no_tasks(deadline.flatten());
                     }
                 }
             }

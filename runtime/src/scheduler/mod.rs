@@ -50,13 +50,16 @@ pub(crate) struct Shared {
     remotes: Box<[Remote]>,
     /// Who sleeps, who searches (scheduler-internal).
     idle: Idle,
-    pub(crate) owned: OwnedTasks,
-    pub(crate) blocking: BlockingPool,
+    /// Every live task of the runtime (reached through `for_each_task`,
+    /// `cancel_all_tasks`, `wait_no_tasks`, `num_tasks`, `unlist`).
+    owned: OwnedTasks,
+    /// The blocking pool (`blocking()`).
+    blocking: BlockingPool,
     /// The time driver: the timers and the clock (the top of the driver
     /// stack; reached through `time()` and the timer calls of `drivers`).
     time: TimeDriver,
     /// Counters and task tracking (`crate::metrics`).
-    pub(crate) metrics: Metrics,
+    metrics: Metrics,
     /// The I/O driver's handle (sockets hold a clone, `io_handle()`);
     /// `None` for a runtime without I/O (the loom models).
     io: Option<Arc<Reactor>>,
@@ -76,7 +79,7 @@ pub(crate) struct Shared {
     exited: Condvar,
     /// The current-thread flavor's core and local tasks (`None`: the
     /// multi-thread flavor).
-    pub(crate) current_thread: Option<current_thread::CurrentThread>,
+    current_thread: Option<current_thread::CurrentThread>,
 }
 
 /// The worker threads' exits, for a shutdown that may not wait for them.
@@ -123,6 +126,50 @@ impl Shared {
     pub(crate) fn with_current_thread(mut self) -> Shared {
         self.current_thread = Some(current_thread::CurrentThread::new());
         self
+    }
+
+    /// The counters and task tracking (`crate::metrics`).
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The blocking pool.
+    pub(crate) fn blocking(&self) -> &BlockingPool {
+        &self.blocking
+    }
+
+    /// The current-thread flavor's part (`None` for the multi-thread one).
+    pub(crate) fn current_thread(&self) -> Option<&current_thread::CurrentThread> {
+        self.current_thread.as_ref()
+    }
+
+    /// Runs `f` on every live task (the task dump; see `OwnedTasks::for_each`
+    /// for what `f` may do).
+    pub(crate) fn for_each_task(&self, f: impl FnMut(&ListedTask)) {
+        self.owned.for_each(f);
+    }
+
+    /// Cancels every live task (the start of `shutdown_timeout`'s grace
+    /// period).
+    pub(crate) fn cancel_all_tasks(&self) {
+        self.owned.for_each(|task| task.cancel());
+    }
+
+    /// Waits until no task is live, or `deadline` passes (`None`: no
+    /// deadline). Returns true if none is.
+    pub(crate) fn wait_no_tasks(&self, deadline: Option<std::time::Instant>) -> bool {
+        self.owned.wait_empty(deadline)
+    }
+
+    /// The number of live tasks.
+    pub(crate) fn num_tasks(&self) -> usize {
+        self.owned.len()
+    }
+
+    /// Takes a completed task off the list (a `Schedule::release`). Returns
+    /// false if it was not listed.
+    pub(crate) fn unlist(&self, task: &Header) -> bool {
+        self.owned.remove(task)
     }
 
     /// The number of worker threads.

@@ -64,10 +64,18 @@ pub(crate) struct Context {
     outside: RefCell<Option<Arc<super::current_thread::Wakeups>>>,
 }
 
-crate::loom::thread_local! {
-    /// The worker running on this thread, if any. Set for the duration of
-    /// `Context::run`.
-    static CURRENT: RefCell<Option<*const Context>> = const { RefCell::new(None) };
+/// The worker running on this thread, if any (a field of the thread's
+/// context, `crate::context`). Set for the duration of `Context::run` (or
+/// of `Context::enter`'s guard).
+fn current_ptr() -> Option<*const Context> {
+    let ptr = crate::context::with(|cx| cx.worker.get());
+    (!ptr.is_null()).then_some(ptr)
+}
+
+/// Sets the worker running on this thread; returns the previous one.
+fn replace_current(worker: Option<*const Context>) -> Option<*const Context> {
+    let prev = crate::context::with(|cx| cx.worker.replace(worker.unwrap_or(std::ptr::null())));
+    (!prev.is_null()).then_some(prev)
 }
 
 /// While it lives, this thread runs a worker (`Context::enter`).
@@ -80,13 +88,13 @@ pub(super) struct Entered<'a> {
 impl Drop for Entered<'_> {
     fn drop(&mut self) {
         self.cx.counters().parked(self.cx.shared.metrics.epoch);
-        CURRENT.with(|c| *c.borrow_mut() = self.prev);
+        replace_current(self.prev);
     }
 }
 
 /// Runs `f` with this thread's worker context, if this thread is a worker.
 pub(super) fn with_current<R>(f: impl FnOnce(Option<&Context>) -> R) -> R {
-    let ptr = CURRENT.with(|c| *c.borrow());
+    let ptr = current_ptr();
     // SAFETY: the pointer is set by `run` to a context on its stack and
     // cleared before `run` returns; it is only used on this thread.
     f(ptr.map(|p| unsafe { &*p }))
@@ -94,7 +102,7 @@ pub(super) fn with_current<R>(f: impl FnOnce(Option<&Context>) -> R) -> R {
 
 /// True on a worker thread (of any runtime).
 pub(crate) fn is_worker_thread() -> bool {
-    CURRENT.with(|c| c.borrow().is_some())
+    current_ptr().is_some()
 }
 
 impl Context {
@@ -125,10 +133,10 @@ impl Context {
         struct Reset;
         impl Drop for Reset {
             fn drop(&mut self) {
-                CURRENT.with(|c| *c.borrow_mut() = None);
+                replace_current(None);
             }
         }
-        CURRENT.with(|c| *c.borrow_mut() = Some(&self as *const Context));
+        replace_current(Some(&self as *const Context));
         let _reset = Reset;
         // Spawns and completions on this thread count on our counters.
         let _counters = crate::metrics::worker::enter(&self.shared.metrics, self.counters());
@@ -196,7 +204,7 @@ impl Context {
     /// does for its loop: for the current-thread runtime, whose `block_on`
     /// drives the one worker (`turn`, `park_idle`) on the calling thread.
     pub(super) fn enter(&self) -> Entered<'_> {
-        let prev = CURRENT.with(|c| c.borrow_mut().replace(self as *const Context));
+        let prev = replace_current(Some(self as *const Context));
         let counters = crate::metrics::worker::enter(&self.shared.metrics, self.counters());
         self.counters().unparked(self.shared.metrics.epoch);
         Entered {

@@ -9,11 +9,13 @@
 use super::JoinHandle;
 use crate::Handle;
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
+use std::ptr;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -169,8 +171,11 @@ impl Builder {
     }
 }
 
-crate::loom::thread_local! {
-    static NAME: RefCell<Option<Arc<str>>> = const { RefCell::new(None) };
+/// The name of the task being polled on this thread (null: none), a field
+/// of the thread's context (`crate::context`): points to the name that the
+/// live `NameScope` borrows.
+fn slot<R>(f: impl FnOnce(&Cell<*const Arc<str>>) -> R) -> R {
+    crate::context::with(|cx| f(&cx.task_name))
 }
 
 /// The name of the task being polled on this thread, if it was spawned
@@ -189,33 +194,44 @@ crate::loom::thread_local! {
 /// # });
 /// ```
 pub fn name() -> Option<Arc<str>> {
-    NAME.try_with(|n| n.borrow().clone()).ok().flatten()
+    let name = slot(Cell::get);
+    // SAFETY: a non-null pointer was set by the innermost live `NameScope`
+    // on this thread, which borrows the name for its own lifetime and
+    // restores the previous pointer when dropped (scopes are stack guards,
+    // dropped in reverse order); so the name is alive here.
+    unsafe { name.as_ref() }.cloned()
 }
 
-/// Sets the thread's current name while it lives; restores the previous one.
-pub(super) struct NameScope(Option<Arc<str>>);
+/// Sets the thread's current name while it lives (borrowing it);
+/// restores the previous one.
+pub(super) struct NameScope<'a> {
+    prev: *const Arc<str>,
+    _name: PhantomData<&'a Arc<str>>,
+}
 
-impl NameScope {
-    fn enter(name: &Arc<str>) -> NameScope {
-        NameScope::set(Some(name.clone()))
+impl<'a> NameScope<'a> {
+    fn enter(name: &'a Arc<str>) -> NameScope<'a> {
+        NameScope::set(name)
     }
 
+    fn set(name: *const Arc<str>) -> NameScope<'a> {
+        NameScope {
+            prev: slot(|n| n.replace(name)),
+            _name: PhantomData,
+        }
+    }
+}
+
+impl NameScope<'static> {
     /// No name while it lives (`block_on` is not a task).
-    pub(super) fn clear() -> NameScope {
-        NameScope::set(None)
-    }
-
-    fn set(name: Option<Arc<str>>) -> NameScope {
-        // `try_with`: in a thread-local destructor after `NAME`'s, there is
-        // no name to set or restore.
-        NameScope(NAME.try_with(|n| n.replace(name)).ok().flatten())
+    pub(super) fn clear() -> NameScope<'static> {
+        NameScope::set(ptr::null())
     }
 }
 
-impl Drop for NameScope {
+impl Drop for NameScope<'_> {
     fn drop(&mut self) {
-        let prev = self.0.take();
-        let _ = NAME.try_with(|n| *n.borrow_mut() = prev);
+        slot(|n| n.set(self.prev));
     }
 }
 

@@ -31,7 +31,7 @@ use std::task::{Context, Poll};
 
 /// What the current thread is polling.
 #[derive(Clone, Copy)]
-struct Scope {
+pub(crate) struct Scope {
     header: NonNull<Header>,
     /// A cancellation is deliverable in this poll and not yet consumed.
     deliver: bool,
@@ -39,8 +39,9 @@ struct Scope {
     catch_depth: u32,
 }
 
-crate::loom::thread_local! {
-    static CURRENT: Cell<Option<Scope>> = const { Cell::new(None) };
+/// This thread's scope slot (`crate::context`).
+fn slot<R>(f: impl FnOnce(&Cell<Option<Scope>>) -> R) -> R {
+    crate::context::with(|cx| f(&cx.poll_scope))
 }
 
 /// Marks this thread as polling (or dropping the future of) one task; the
@@ -59,13 +60,13 @@ impl PollScope {
             deliver,
             catch_depth: 0,
         };
-        PollScope(CURRENT.with(|c| c.replace(Some(scope))))
+        PollScope(slot(|c| c.replace(Some(scope))))
     }
 }
 
 impl Drop for PollScope {
     fn drop(&mut self) {
-        CURRENT.with(|c| c.set(self.0));
+        slot(|c| c.set(self.0));
     }
 }
 
@@ -75,22 +76,22 @@ pub(super) struct NoScope(Option<Scope>);
 
 impl NoScope {
     pub(super) fn enter() -> NoScope {
-        NoScope(CURRENT.with(|c| c.replace(None)))
+        NoScope(slot(|c| c.replace(None)))
     }
 }
 
 impl Drop for NoScope {
     fn drop(&mut self) {
-        CURRENT.with(|c| c.set(self.0));
+        slot(|c| c.set(self.0));
     }
 }
 
 fn current() -> Option<Scope> {
-    CURRENT.with(Cell::get)
+    slot(Cell::get)
 }
 
 fn update(f: impl FnOnce(&mut Scope)) {
-    CURRENT.with(|c| {
+    slot(|c| {
         if let Some(mut s) = c.get() {
             f(&mut s);
             c.set(Some(s));

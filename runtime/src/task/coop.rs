@@ -13,9 +13,11 @@ use std::task::Context;
 /// Operations per poll, as in Tokio.
 const BUDGET: u8 = 128;
 
-crate::loom::thread_local! {
-    /// `None` outside a task poll: unconstrained.
-    static CURRENT: Cell<Option<u8>> = const { Cell::new(None) };
+/// This thread's budget slot (`crate::context`); `None` outside a task
+/// poll: unconstrained.
+#[inline]
+fn slot<R>(f: impl FnOnce(&Cell<Option<u8>>) -> R) -> R {
+    crate::context::with(|cx| f(&cx.budget))
 }
 
 /// Gives the current poll a fresh budget; restores the previous one when
@@ -24,13 +26,13 @@ pub(crate) struct Budget(Option<u8>);
 
 impl Budget {
     pub(crate) fn reset() -> Budget {
-        Budget(CURRENT.with(|c| c.replace(Some(BUDGET))))
+        Budget(slot(|c| c.replace(Some(BUDGET))))
     }
 }
 
 impl Drop for Budget {
     fn drop(&mut self) {
-        CURRENT.with(|c| c.set(self.0));
+        slot(|c| c.set(self.0));
     }
 }
 
@@ -41,14 +43,14 @@ impl Drop for Budget {
 /// `try_*` calls, which must report what is ready however much of the
 /// budget the caller spent.
 pub(crate) fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
-    let _restore = Budget(CURRENT.with(|c| c.replace(None)));
+    let _restore = Budget(slot(|c| c.replace(None)));
     f()
 }
 
 /// Spends one unit. `None` means the budget is exhausted: the task has been
 /// woken and the caller must return `Pending`.
 pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Option<()> {
-    CURRENT.with(|c| match c.get() {
+    slot(|c| match c.get() {
         None => Some(()),
         Some(0) => {
             cx.waker().wake_by_ref();

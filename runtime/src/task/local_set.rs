@@ -41,19 +41,24 @@ use std::thread::ThreadId;
 /// current-thread runtime) before the runner yields back to its caller.
 const TICK_BUDGET: usize = 61;
 
-crate::loom::thread_local! {
-    /// The set being run on this thread (null: none). Points into the
-    /// `Arc` that the live `Entered` guard borrows.
-    static CURRENT: Cell<*const LocalShared> = const { Cell::new(std::ptr::null()) };
-    /// This thread's id, cached (`std::thread::current()` clones an `Arc`).
-    static THREAD_ID: ThreadId = std::thread::current().id();
+/// The set being run on this thread (null: none), a field of the thread's
+/// context (`crate::context`). Points into the `Arc` that the live
+/// `Entered` guard borrows.
+fn slot<R>(f: impl FnOnce(&Cell<*const LocalShared>) -> R) -> R {
+    crate::context::with(|cx| f(&cx.local_set))
 }
 
-/// The calling thread's id.
+/// The calling thread's id, cached in the thread's context
+/// (`std::thread::current()` clones an `Arc`).
 pub(crate) fn thread_id() -> ThreadId {
-    THREAD_ID
-        .try_with(|id| *id)
-        .unwrap_or_else(|_| std::thread::current().id())
+    crate::context::with(|cx| match cx.thread_id.get() {
+        Some(id) => id,
+        None => {
+            let id = std::thread::current().id();
+            cx.thread_id.set(Some(id));
+            id
+        }
+    })
 }
 
 const NO_LOCAL_SET: &str = "`runtime::task::spawn_local` called outside a `LocalSet` and \
@@ -295,7 +300,7 @@ impl LocalShared {
 
 impl Schedule for Arc<LocalShared> {
     fn schedule(&self, task: Notified) {
-        if CURRENT.with(Cell::get) == Arc::as_ptr(self) {
+        if slot(Cell::get) == Arc::as_ptr(self) {
             // Entered on this thread, so this is the owner thread.
             self.push_local(task);
         } else {
@@ -323,7 +328,7 @@ pub(crate) struct Entered<'a> {
 /// Enters `set` on this thread, its owner.
 pub(crate) fn enter(set: &Arc<LocalShared>) -> Entered<'_> {
     assert!(set.is_owner(), "a local task set was run off its thread");
-    let prev = CURRENT.with(|c| c.replace(Arc::as_ptr(set)));
+    let prev = slot(|c| c.replace(Arc::as_ptr(set)));
     Entered {
         prev,
         _set: PhantomData,
@@ -332,7 +337,7 @@ pub(crate) fn enter(set: &Arc<LocalShared>) -> Entered<'_> {
 
 impl Drop for Entered<'_> {
     fn drop(&mut self) {
-        CURRENT.with(|c| c.set(self.prev));
+        slot(|c| c.set(self.prev));
     }
 }
 
@@ -380,7 +385,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let ptr = CURRENT.with(Cell::get);
+    let ptr = slot(Cell::get);
     if ptr.is_null() {
         panic!("{NO_LOCAL_SET}");
     }

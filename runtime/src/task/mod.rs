@@ -65,7 +65,7 @@
 //! no-op, so a finished task keeps its value.
 
 mod builder;
-mod cancel;
+pub(crate) mod cancel;
 pub(crate) mod coop;
 mod error;
 mod group;
@@ -200,7 +200,7 @@ pub fn try_id() -> Option<Id> {
 /// a task, and no `catch_cancel` frame registers.
 pub(crate) struct OutsideTask {
     _scope: cancel::NoScope,
-    _name: builder::NameScope,
+    _name: builder::NameScope<'static>,
 }
 
 impl OutsideTask {
