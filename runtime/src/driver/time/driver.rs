@@ -288,7 +288,12 @@ impl Driver {
     /// Files `timer` (whose state says `tick`, a deadline that has not
     /// passed) in the wheel, and wakes the thread waiting in the driver if
     /// it sleeps past it. Returns the entry's key.
-    fn insert(&self, inner: &mut Inner, tick: u64, timer: Arc<TimerShared>) -> (super::wheel::Key, Wake) {
+    fn insert(
+        &self,
+        inner: &mut Inner,
+        tick: u64,
+        timer: Arc<TimerShared>,
+    ) -> (super::wheel::Key, Wake) {
         let entry = match inner.wheel.insert(tick, timer) {
             Ok(entry) => entry,
             // The wheel already stands at that tick while the clock, read a
@@ -454,7 +459,9 @@ impl Driver {
             }
             // The wheel's references go first: a woken owner finds itself
             // the last holder of its timer.
-            released[..n].iter_mut().for_each(|timer| drop(timer.take()));
+            released[..n]
+                .iter_mut()
+                .for_each(|timer| drop(timer.take()));
             for waker in batch[..n].iter_mut() {
                 if let Some(waker) = waker.take() {
                     waker.wake();

@@ -157,7 +157,10 @@ impl<T> Wheel<T> {
         loop {
             if let Some(index) = self.pending.pop_back(&mut self.slab) {
                 let entry = self.slab.get_mut(index);
-                let payload = entry.payload.as_ref().expect("a live entry holds its payload");
+                let payload = entry
+                    .payload
+                    .as_ref()
+                    .expect("a live entry holds its payload");
                 match expired(payload) {
                     Expired::Refile(when) if when > now => {
                         entry.when = when;

@@ -40,7 +40,11 @@ fn poll_all(wheel: &mut Wheel<Waker>, now: u64) -> usize {
 /// Drives the wheel the way the driver does, jumping from one expiration
 /// to the next until it is empty or `until` is passed; returns, per fired
 /// id, the tick at which it fired.
-fn run_until(wheel: &mut Wheel<Waker>, log: &Arc<Mutex<Vec<u64>>>, until: u64) -> HashMap<u64, u64> {
+fn run_until(
+    wheel: &mut Wheel<Waker>,
+    log: &Arc<Mutex<Vec<u64>>>,
+    until: u64,
+) -> HashMap<u64, u64> {
     let mut fired_at = HashMap::new();
     while let Some(next) = wheel.next_expiration() {
         if next > until {
@@ -191,7 +195,10 @@ fn removal_after_a_cascade_and_from_the_pending_list() {
     let mut wheel2 = Wheel::new();
     let a = wheel2.insert(100, waker(3, &log)).unwrap();
     let b = wheel2.insert(100, waker(4, &log)).unwrap();
-    wheel2.poll(100, |_| Expired::Fire).expect("one is due").wake();
+    wheel2
+        .poll(100, |_| Expired::Fire)
+        .expect("one is due")
+        .wake();
     let pending = match log.lock().unwrap().pop() {
         Some(3) => b,
         Some(4) => a,
