@@ -648,4 +648,11 @@ impl Driver {
     pub(crate) fn num_in_wheel(&self) -> usize {
         self.inner.lock().wheel.len()
     }
+
+    /// Holds the wheel lock while the guard lives (tests: what must not
+    /// need it).
+    #[cfg(all(test, not(runtime_loom)))]
+    pub(crate) fn lock_wheel(&self) -> impl Drop + '_ {
+        self.inner.lock()
+    }
 }
