@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the loom models of the runtime (runtime/src/**/loom_*.rs): the task
 # state machine, the parker, the idle/searching protocol, the LIFO slot
-# and steal path, and the driver stack's wake-ups (time driver over the
-# thread parker).
+# and steal path, the driver stack's wake-ups (time driver over the
+# thread parker), and one timer's shared state (fire vs. poll, drop,
+# push back).
 #
 #   scripts/loom.sh                          all models, LOOM_MAX_PREEMPTIONS=2
 #   scripts/loom.sh loom_state               only tests whose name matches
