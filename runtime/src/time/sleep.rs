@@ -15,8 +15,8 @@ use std::time::Duration;
 /// (asyncio's `sleep`).
 ///
 /// The sleep completes no earlier than `duration` after this call, and on
-/// an idle machine normally within about a millisecond or two after: the
-/// timers have a 1 ms resolution and deadlines are rounded up. A sleep of
+/// an idle machine normally within a few hundred microseconds after: the
+/// timers have a 250 µs resolution and deadlines are rounded up. A sleep of
 /// zero completes at once (it still yields once the task's cooperative
 /// budget is spent, so `loop { sleep(ZERO).await }` cannot starve other
 /// tasks). A duration too large to represent sleeps practically forever

@@ -32,6 +32,7 @@
 use super::scheduled_io::{
     self, ScheduledIo, ERROR, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED,
 };
+use super::timer_fd::{self, TimerFd};
 use crate::driver::Unpark;
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Mutex, Ordering};
 use mio::event::Source;
@@ -44,6 +45,10 @@ use std::time::Duration;
 /// address, which is never `usize::MAX` (it is aligned).
 const WAKER_TOKEN: Token = Token(usize::MAX);
 
+/// The token of the poller's own timer (`timer_fd`), for sub-millisecond
+/// timeouts; no aligned address equals it either.
+const TIMER_TOKEN: Token = Token(usize::MAX - 1);
+
 /// Events read from the kernel per poll.
 const EVENTS_CAPACITY: usize = 1024;
 
@@ -55,6 +60,8 @@ pub(crate) struct Poller {
     poll: Poll,
     events: Events,
     wakers: Vec<Waker>,
+    /// Ends a wait on time when its timeout is not whole milliseconds.
+    timer: TimerFd,
 }
 
 /// The registered resources (for shutdown, and to keep each one alive while
@@ -94,15 +101,28 @@ impl Unpark for mio::Waker {
 impl Poller {
     /// Waits for events (at most `timeout`; `None`: until one comes or the
     /// waker is woken). Returns the number of resource events read (the
-    /// waker's own event is not counted). Errors of the poll itself
-    /// (`EINTR`) only end the wait early.
+    /// waker's and the timer's own events are not counted). Errors of the
+    /// poll itself (`EINTR`) only end the wait early. A timeout that is not
+    /// a whole number of milliseconds is kept to the microsecond (the
+    /// poller's timer), not rounded up to the next millisecond.
     pub(crate) fn poll(&mut self, timeout: Option<Duration>) -> usize {
-        let Poller { poll, events, .. } = self;
+        let Poller {
+            poll,
+            events,
+            timer,
+            ..
+        } = self;
+        if let Some(timeout) = timeout.filter(|&t| timer_fd::needs_timer(t)) {
+            timer.arm(timeout);
+        }
         if poll.poll(events, timeout).is_err() {
             events.clear();
             return 0;
         }
-        events.iter().filter(|e| e.token() != WAKER_TOKEN).count()
+        events
+            .iter()
+            .filter(|e| e.token() != WAKER_TOKEN && e.token() != TIMER_TOKEN)
+            .count()
     }
 }
 
@@ -111,7 +131,8 @@ impl Poller {
 pub(crate) struct Key(usize);
 
 impl Reactor {
-    /// Opens the poller (an epoll instance and an eventfd on Linux).
+    /// Opens the poller (an epoll instance, an eventfd and a timerfd on
+    /// Linux).
     ///
     /// # Errors
     ///
@@ -127,10 +148,12 @@ impl Reactor {
             has_released: AtomicBool::new(false),
             sources: AtomicUsize::new(0),
         };
+        let timer = TimerFd::new(poll.registry(), TIMER_TOKEN)?;
         let poller = Poller {
             poll,
             events: Events::with_capacity(EVENTS_CAPACITY),
             wakers: Vec::new(),
+            timer,
         };
         Ok((reactor, poller))
     }
@@ -148,7 +171,7 @@ impl Reactor {
         let Poller { events, wakers, .. } = poller;
         for event in events.iter() {
             let token = event.token();
-            if token == WAKER_TOKEN {
+            if token == WAKER_TOKEN || token == TIMER_TOKEN {
                 continue;
             }
             // SAFETY: the token is the address of a `ScheduledIo` that the
@@ -429,6 +452,36 @@ mod tests {
         reactor.dispatch(&mut poller);
         assert!(reactor.resources.lock().released.is_empty());
         assert!(!reactor.has_sources());
+    }
+
+    #[test]
+    fn a_wait_shorter_than_a_millisecond_is_not_rounded_up() {
+        // `epoll_wait` alone waits at least 1 ms for any timeout below it
+        // (mio rounds up): the poller's timer must end the wait sooner. The
+        // shortest of several waits is looked at, so one slow wake-up on a
+        // busy machine does not fail the test.
+        let (reactor, mut poller) = Reactor::new().unwrap();
+        let timeout = Duration::from_micros(300);
+        let mut shortest = Duration::MAX;
+        for _ in 0..9 {
+            let start = std::time::Instant::now();
+            assert_eq!(poller.poll(Some(timeout)), 0, "the timer is not an event");
+            let waited = start.elapsed();
+            assert!(waited >= timeout, "woke early: {waited:?}");
+            shortest = shortest.min(waited);
+            assert_eq!(reactor.dispatch(&mut poller), 0);
+        }
+        if cfg!(target_os = "linux") {
+            assert!(
+                shortest < Duration::from_millis(1),
+                "rounded up: {shortest:?}"
+            );
+        }
+        // A whole-millisecond wait, and one after the timer fired, still
+        // wait their full time.
+        let start = std::time::Instant::now();
+        poller.poll(Some(Duration::from_millis(2)));
+        assert!(start.elapsed() >= Duration::from_millis(2));
     }
 
     #[test]

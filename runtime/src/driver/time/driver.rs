@@ -1,9 +1,12 @@
 //! The timer state of one runtime, and the wait for the next timer.
 //!
 //! The [`Wheel`] lives behind one lock, with the runtime's [`Clock`].
-//! Ticks are whole milliseconds since the driver was created (`start`); a
-//! deadline is rounded *up* to its tick, so a timer never fires before its
-//! deadline.
+//! Ticks are quarter milliseconds ([`TICK_NANOS`]) since the driver was
+//! created (`start`); a deadline is rounded *up* to its tick, so a timer
+//! never fires before its deadline. The thread waiting for the next timer
+//! waits to the microsecond (the I/O driver's poller keeps sub-millisecond
+//! timeouts), so a timer fires within a tick of its deadline plus the
+//! wake-up.
 //!
 //! Each registered timer's own state ([`TimerShared`], see
 //! `driver::time::timer`) is shared by its owner and the wheel, so the
@@ -59,6 +62,12 @@ const NO_WAKE: u64 = u64::MAX;
 
 /// Wakers collected under the lock before it is released to call them.
 const WAKE_BATCH: usize = 32;
+
+/// The wheel's resolution: a tick is a quarter of a millisecond, so a
+/// timer fires at most 250 µs after its deadline (plus the wake-up), and a
+/// whole millisecond is a whole number of ticks (the paused clock stands on
+/// whole milliseconds).
+pub(crate) const TICK_NANOS: u64 = 250_000;
 
 /// Ticks are capped here, far beyond any real deadline, so tick arithmetic
 /// never overflows.
@@ -184,21 +193,22 @@ impl Driver {
 
     /// The first tick at or after `deadline`.
     fn tick_ceil(&self, deadline: Instant) -> u64 {
-        let since = deadline.saturating_duration_since(self.start);
-        let ms = since.as_millis() + u128::from(since.subsec_nanos() % 1_000_000 != 0);
-        u64::try_from(ms).unwrap_or(MAX_TICK).min(MAX_TICK)
+        let nanos = deadline.saturating_duration_since(self.start).as_nanos();
+        let ticks = nanos.div_ceil(u128::from(TICK_NANOS));
+        u64::try_from(ticks).unwrap_or(MAX_TICK).min(MAX_TICK)
     }
 
     /// The last tick at or before `now`.
     fn tick_floor(&self, now: Instant) -> u64 {
-        let ms = now.saturating_duration_since(self.start).as_millis();
-        u64::try_from(ms).unwrap_or(MAX_TICK).min(MAX_TICK)
+        let nanos = now.saturating_duration_since(self.start).as_nanos();
+        let ticks = nanos / u128::from(TICK_NANOS);
+        u64::try_from(ticks).unwrap_or(MAX_TICK).min(MAX_TICK)
     }
 
     /// The instant of `tick`.
     fn tick_instant(&self, tick: u64) -> Instant {
-        self.start
-            .checked_add(Duration::from_millis(tick))
+        tick.checked_mul(TICK_NANOS)
+            .and_then(|nanos| self.start.checked_add(Duration::from_nanos(nanos)))
             .unwrap_or_else(|| super::far_future(self.start))
     }
 

@@ -2,8 +2,8 @@
 //! bit per slot saying whether it holds any.
 //!
 //! Level `n`'s slots each span `64^n` ticks, so the level as a whole spans
-//! `64^(n+1)`: level 0 has one slot per millisecond, level 5 one slot per
-//! `64^5` ms (about 12.4 days) and spans about 2.2 years.
+//! `64^(n+1)`: level 0 has one slot per tick (250 µs), level 5 one slot
+//! per `64^5` ticks (about 3.1 days) and spans about 199 days.
 
 use super::entry::{List, Place, Slab};
 

@@ -1,11 +1,13 @@
-//! A hierarchical timing wheel: 6 levels of 64 slots at 1 ms resolution
-//! (Tokio's shape), with O(1) insert and remove.
+//! A hierarchical timing wheel: 6 levels of 64 slots (Tokio's shape, at a
+//! finer tick), with O(1) insert and remove.
 //!
-//! Time is counted in *ticks* (milliseconds since the driver started).
-//! A timer due at tick `when` goes in the lowest level where `when` and the
-//! wheel's current tick (`elapsed`) differ only in that level's digit (base
-//! 64): level 0 for timers due within the current 64 ms block, level 1
-//! within the current 4 s block, and so on. Level 5 spans about 2.2 years;
+//! Time is counted in *ticks* (quarter milliseconds since the driver
+//! started; the wheel itself only sees tick numbers). A timer due at tick
+//! `when` goes in the lowest level where `when` and the wheel's current
+//! tick (`elapsed`) differ only in that level's digit (base 64): level 0
+//! for timers due within the current block of 64 ticks (16 ms), level 1
+//! within the current 4,096 ticks (~1 s), and so on. Level 5 spans 2^36
+//! ticks (about 199 days);
 //! timers further away than that go in level 5 too, whose slots then act as
 //! a ring: such a timer is looked at once per rotation and put back until
 //! it is near enough.
@@ -61,7 +63,7 @@ pub(crate) enum Expired {
 fn level_for(elapsed: u64, when: u64) -> usize {
     const SLOT_MASK: u64 = (1 << 6) - 1;
     // The highest bit where the two differ decides the level; the mask
-    // keeps timers in the current 64 ms block on level 0.
+    // keeps timers in the current block of 64 ticks on level 0.
     let mut masked = (elapsed ^ when) | SLOT_MASK;
     if masked >= MAX_DURATION {
         masked = MAX_DURATION - 1;
