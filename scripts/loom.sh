@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the loom models of the runtime (runtime/src/**/loom_*.rs): the task
 # state machine, the parker, the driver stack's wake-ups (time driver over
-# the thread parker), and the real multi-thread scheduler (a whole runtime
-# built without I/O, its workers as loom threads: loom_pool).
+# the thread parker), one timer's shared state (fire vs. poll, drop, push
+# back), and the real multi-thread scheduler (a whole runtime built without
+# I/O, its workers as loom threads: loom_pool).
 #
 #   scripts/loom.sh                          all models, LOOM_MAX_PREEMPTIONS=2
 #   scripts/loom.sh loom_state               only tests whose name matches

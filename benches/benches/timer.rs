@@ -1,6 +1,8 @@
-//! Timers on this runtime and on Tokio's multi-thread runtime, with the
-//! same number of worker threads (`BENCH_WORKERS`, default 2), each
-//! workload one criterion group with a `runtime` and a `tokio` function:
+//! Timers on this runtime, on Tokio's multi-thread runtime and on
+//! async-executor (with async-io's timers, smol's: a `BTreeMap` behind a
+//! lock, driven by async-io's own thread), with the same number of worker
+//! threads (`BENCH_WORKERS`, default 2), each workload one criterion group
+//! with a `runtime`, a `tokio` and an `async_executor` function:
 //!
 //! * `timer_many`: 10,000 tasks each sleeping 1 ms, awaited from
 //!   `block_on`. Measures registering, firing and waking many timers at
@@ -15,7 +17,7 @@
 //! Measurement settings as in `rt_multi_threaded.rs`: `BENCH_SAMPLE_SIZE`
 //! (default 20), `BENCH_WARM_UP_SECS` (1), `BENCH_MEASUREMENT_SECS` (3).
 
-use benches::{this_runtime, tokio_runtime};
+use benches::{this_runtime, tokio_runtime, AsyncExecutor};
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use std::future::{poll_fn, Future};
@@ -81,6 +83,25 @@ fn timer_many(c: &mut Criterion) {
             })
         });
     }
+    {
+        let ex = AsyncExecutor::new();
+        g.bench_function("async_executor", |b| {
+            b.iter(|| {
+                ex.block_on(async {
+                    let tasks: Vec<_> = (0..NUM_TIMERS)
+                        .map(|_| {
+                            ex.executor().spawn(async {
+                                async_io::Timer::after(Duration::from_millis(1)).await;
+                            })
+                        })
+                        .collect();
+                    for task in tasks {
+                        task.await;
+                    }
+                })
+            })
+        });
+    }
     g.finish();
 }
 
@@ -117,6 +138,19 @@ fn timer_insert_cancel(c: &mut Criterion) {
             })
         });
     }
+    {
+        let ex = AsyncExecutor::new();
+        g.bench_function("async_executor", |b| {
+            b.iter(|| {
+                let task = ex.executor().spawn(async {
+                    for _ in 0..NUM_TIMERS {
+                        poll_once(async_io::Timer::after(AN_HOUR)).await;
+                    }
+                });
+                ex.block_on(task);
+            })
+        });
+    }
     g.finish();
 }
 
@@ -141,6 +175,17 @@ fn timer_latency(c: &mut Criterion) {
             b.iter(|| {
                 let task = rt.spawn(async { tokio::time::sleep(Duration::from_millis(1)).await });
                 rt.block_on(task).unwrap();
+            })
+        });
+    }
+    {
+        let ex = AsyncExecutor::new();
+        g.bench_function("async_executor", |b| {
+            b.iter(|| {
+                let task = ex.executor().spawn(async {
+                    async_io::Timer::after(Duration::from_millis(1)).await;
+                });
+                ex.block_on(task);
             })
         });
     }

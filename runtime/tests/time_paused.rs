@@ -304,3 +304,21 @@ async fn the_test_attribute_accepts_start_paused_false() {
     sleep(Duration::from_millis(5)).await;
     assert!(before.elapsed() >= Duration::from_millis(5));
 }
+
+#[test]
+fn a_sleep_ends_at_the_quarter_millisecond_its_deadline_rounds_up_to() {
+    // Ticks are 250 µs: a paused clock jumps to the tick a deadline was
+    // rounded up to, not to the next whole millisecond.
+    let rt = paused(2);
+    rt.block_on(async {
+        for (micros, expected) in [(1_300, 1_500), (250, 250), (1_001, 1_250), (2_000, 2_000)] {
+            let start = time::now();
+            sleep(Duration::from_micros(micros)).await;
+            assert_eq!(
+                time::now() - start,
+                Duration::from_micros(expected),
+                "a sleep of {micros} µs"
+            );
+        }
+    });
+}

@@ -427,3 +427,75 @@ fn cleanup_can_sleep_during_the_shutdown_grace_period() {
     let slept = cleaned_rx.recv().expect("the cleanup finished");
     assert!(slept >= Duration::from_millis(10));
 }
+
+/// Awaits `timer` in a task that counts its polls; returns the clock's
+/// reading when it completed, and the number of polls.
+async fn await_counting_polls(timer: time::Sleep) -> (Instant, usize) {
+    let polls = Arc::new(AtomicUsize::new(0));
+    let counted = polls.clone();
+    let mut timer = Box::pin(timer);
+    runtime::spawn(poll_fn(move |cx| {
+        counted.fetch_add(1, SeqCst);
+        timer.as_mut().poll(cx)
+    }))
+    .await
+    .unwrap();
+    (time::now(), polls.load(SeqCst))
+}
+
+#[test]
+fn a_pushed_back_sleep_fires_at_its_new_deadline_without_an_early_wake_up() {
+    // Pushing the deadline back leaves the timer filed at its old tick (no
+    // lock); when that tick comes it is filed again, without waking the
+    // task: the task is polled twice (registration, completion).
+    let rt = paused(2);
+    rt.block_on(async {
+        let start = time::now();
+        let mut timer = Box::pin(sleep(Duration::from_secs(10)));
+        assert!(poll_fn(|cx| Poll::Ready(timer.as_mut().poll(cx)))
+            .await
+            .is_pending());
+        for secs in [20, 30, 30] {
+            timer.as_mut().reset(start + Duration::from_secs(secs));
+        }
+        let (done, polls) = await_counting_polls(*std::pin::Pin::into_inner(timer)).await;
+        assert_eq!(done - start, Duration::from_secs(30));
+        assert_eq!(polls, 2, "woken at the old deadline");
+    });
+}
+
+#[test]
+fn a_sleep_reset_earlier_after_a_push_back_fires_at_the_earlier_deadline() {
+    let rt = paused(2);
+    rt.block_on(async {
+        let start = time::now();
+        let mut timer = Box::pin(sleep(Duration::from_secs(100)));
+        assert!(poll_fn(|cx| Poll::Ready(timer.as_mut().poll(cx)))
+            .await
+            .is_pending());
+        // Earlier (through the wheel lock), later (without it), earlier
+        // again: the last deadline counts.
+        timer.as_mut().reset(start + Duration::from_secs(2));
+        timer.as_mut().reset(start + Duration::from_secs(5));
+        timer.as_mut().reset(start + Duration::from_secs(4));
+        let (done, polls) = await_counting_polls(*std::pin::Pin::into_inner(timer)).await;
+        assert_eq!(done - start, Duration::from_secs(4));
+        assert_eq!(polls, 2);
+    });
+}
+
+#[test]
+fn a_sleep_reset_to_a_passed_deadline_completes_at_once() {
+    let rt = paused(2);
+    rt.block_on(async {
+        let start = time::now();
+        let mut timer = Box::pin(sleep(Duration::from_secs(100)));
+        assert!(poll_fn(|cx| Poll::Ready(timer.as_mut().poll(cx)))
+            .await
+            .is_pending());
+        timer.as_mut().reset(start);
+        assert!(timer.is_elapsed(), "a passed deadline is elapsed at once");
+        timer.as_mut().await;
+        assert_eq!(time::now(), start, "the clock moved");
+    });
+}

@@ -19,10 +19,11 @@
 //!
 //! # Accuracy
 //!
-//! Timers have a resolution of 1 ms, and deadlines are rounded *up*: a
+//! Timers have a resolution of 250 µs, and deadlines are rounded *up*: a
 //! timer never completes before its deadline. On an idle machine it
-//! normally completes within a millisecond or two after it; on a busy one,
-//! when a worker gets to it (workers check for due timers between tasks).
+//! normally completes within a few hundred microseconds after it (the
+//! rounding plus the wake-up); on a busy one, when a worker gets to it
+//! (workers check for due timers between tasks).
 //!
 //! # Time, `Instant` and the paused clock
 //!
@@ -39,11 +40,11 @@
 //!
 //! So a test of a one-hour timeout runs in microseconds, and ticks land
 //! exactly where the schedule says. [`resume`] lets such a clock run in
-//! real time again, and [`pause`] stops it again. The jumps go to the 1 ms
-//! tick a deadline was rounded up to; a paused clock stands on a whole
-//! millisecond (since the runtime started, or rounded up by [`pause`]), so
-//! a sleep of whole milliseconds ends with the clock exactly at its
-//! deadline.
+//! real time again, and [`pause`] stops it again. The jumps go to the
+//! 250 µs tick a deadline was rounded up to; a paused clock stands on a
+//! whole tick (since the runtime started; [`pause`] rounds up to a whole
+//! millisecond), so a sleep of whole milliseconds ends with the clock
+//! exactly at its deadline.
 //!
 //! The paused clock is the runtime's own, not the system's:
 //! `Instant::now()` keeps telling real time. Read the runtime's time with

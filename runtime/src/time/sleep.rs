@@ -15,8 +15,8 @@ use std::time::Duration;
 /// (asyncio's `sleep`).
 ///
 /// The sleep completes no earlier than `duration` after this call, and on
-/// an idle machine normally within about a millisecond or two after: the
-/// timers have a 1 ms resolution and deadlines are rounded up. A sleep of
+/// an idle machine normally within a few hundred microseconds after: the
+/// timers have a 250 µs resolution and deadlines are rounded up. A sleep of
 /// zero completes at once (it still yields once the task's cooperative
 /// budget is spent, so `loop { sleep(ZERO).await }` cannot starve other
 /// tasks). A duration too large to represent sleeps practically forever
@@ -137,8 +137,8 @@ pub struct Sleep {
 enum State {
     /// Not in the wheel (not polled yet, or reset).
     Unregistered,
-    /// In the wheel under this key; the key is released on completion or
-    /// drop.
+    /// Registered with the time driver; the registration is released on
+    /// completion or drop.
     Registered(Key),
     /// Completed.
     Elapsed,
@@ -189,14 +189,12 @@ impl Sleep {
     /// }
     /// ```
     pub fn is_elapsed(&self) -> bool {
-        match self.state {
+        match &self.state {
             State::Elapsed => true,
             State::Unregistered => false,
-            // Fired in the wheel, not yet seen by a poll. (An entry also
-            // fires early when its deadline was reset; the clock tells.)
-            State::Registered(key) => {
-                self.shared.time().is_fired(key) && self.shared.time().now() >= self.deadline
-            }
+            // Fired, not yet seen by a poll. (A timer fires only once the
+            // clock has reached its current deadline.)
+            State::Registered(key) => self.shared.time().is_fired(key),
         }
     }
 
@@ -236,11 +234,16 @@ impl Sleep {
     /// must be able to report its deadline after a busy inner future).
     #[track_caller]
     pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let mut key = match self.state {
-            State::Elapsed => return Poll::Ready(()),
+        let mut key = match std::mem::replace(&mut self.state, State::Unregistered) {
+            State::Elapsed => {
+                self.state = State::Elapsed;
+                return Poll::Ready(());
+            }
             State::Registered(key) => Some(key),
             State::Unregistered => None,
         };
+        // (A panic here, a poll after the runtime shut down, leaves the
+        // sleep unregistered: its `Drop` then has nothing to release.)
         let poll = self.shared.poll_sleep(&mut key, self.deadline, cx.waker());
         self.state = match (poll, key) {
             (Poll::Ready(()), _) => State::Elapsed,
@@ -270,7 +273,7 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let State::Registered(key) = self.state {
+        if let State::Registered(key) = std::mem::replace(&mut self.state, State::Unregistered) {
             self.shared.time().deregister(key);
         }
     }

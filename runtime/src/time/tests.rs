@@ -6,7 +6,9 @@ use super::{sleep, Duration};
 use crate::{Builder, Runtime};
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
-use std::task::Poll;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{mpsc, Arc};
+use std::task::{Context, Poll, Wake, Waker};
 
 fn runtime(paused: bool) -> Runtime {
     Builder::new()
@@ -112,4 +114,113 @@ fn shutdown_fires_what_is_left_and_refuses_new_timers() {
     drop(timer);
     assert_eq!(handle.shared.time().num_entries(), 0);
     assert!(!handle.shared.time().has_timers());
+}
+
+/// Runs `f` on another thread; fails the test if it does not finish within
+/// 10 s (it would block for good on a lock the test holds).
+fn finishes<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || tx.send(f()).unwrap());
+    rx.recv_timeout(std::time::Duration::from_secs(10))
+        .unwrap_or_else(|_| panic!("{what} waited for the wheel lock"))
+}
+
+#[derive(Default)]
+struct Count(AtomicUsize);
+
+impl Wake for Count {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn a_registered_poll_a_push_back_and_a_fired_drop_take_no_wheel_lock() {
+    let rt = runtime(false);
+    let _guard = rt.enter();
+    let count = Arc::new(Count::default());
+    let waker = Waker::from(count.clone());
+    let mut timer = Box::pin(sleep(Duration::from_secs(3600)));
+    assert!(timer
+        .as_mut()
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    let mut soon = Box::pin(sleep(Duration::from_millis(1)));
+    assert!(soon
+        .as_mut()
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    // The workers fire `soon` (they check the timers as they park).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !soon.is_elapsed() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the timer never fired"
+        );
+        std::thread::yield_now();
+    }
+    let time = rt.handle().shared.clone();
+    let wheel = time.time().lock_wheel();
+    let timer = finishes("the lock-free operations", move || {
+        let other = Waker::from(Arc::new(Count::default()));
+        // Polled again, with the same waker and with another one.
+        assert!(timer
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
+        assert!(timer
+            .as_mut()
+            .poll(&mut Context::from_waker(&other))
+            .is_pending());
+        // Pushed back to a later deadline, and to the same one.
+        let later = timer.deadline() + Duration::from_secs(60);
+        timer.as_mut().reset(later);
+        timer.as_mut().reset(later);
+        assert!(!timer.is_elapsed());
+        // A fired timer completes and is dropped.
+        assert!(soon
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_ready());
+        drop(soon);
+        timer
+    });
+    drop(wheel);
+    // The timer is still registered once, at its new deadline.
+    assert_eq!(rt.handle().shared.time().num_in_wheel(), 1);
+    assert_eq!(entries(&rt), 1);
+    drop(timer);
+    assert_eq!(entries(&rt), 0);
+    assert_eq!(count.0.load(SeqCst), 1, "only `soon` woke its task");
+}
+
+#[test]
+fn sleeps_dropped_while_they_fire_leave_nothing_behind() {
+    // Timers due now are dropped by this thread while the workers fire
+    // them (the interleavings themselves are the loom model's,
+    // `driver/time/loom_timer.rs`): each waker is released exactly once,
+    // woken or not, and no entry is left.
+    let rt = runtime(false);
+    let _guard = rt.enter();
+    let count = Arc::new(Count::default());
+    for round in 0..20u64 {
+        let waker = Waker::from(count.clone());
+        let mut timers: Vec<_> = (0..200)
+            .map(|_| Box::pin(sleep(Duration::from_millis(1))))
+            .collect();
+        for timer in &mut timers {
+            assert!(timer
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending());
+        }
+        drop(waker);
+        // Drop them around their deadline, some before, some after.
+        std::thread::sleep(std::time::Duration::from_micros(500 + 100 * round));
+        drop(timers);
+        assert_eq!(entries(&rt), 0, "round {round}");
+        assert_eq!(rt.handle().shared.time().num_in_wheel(), 0, "round {round}");
+    }
+    // Every waker clone was released: woken or dropped.
+    assert_eq!(Arc::strong_count(&count), 1);
 }

@@ -15,6 +15,7 @@ mod reactor;
 mod ready;
 pub(crate) mod registration;
 pub(crate) mod scheduled_io;
+mod timer_fd;
 
 pub use interest::Interest;
 pub(crate) use reactor::{Poller, Reactor};

@@ -22,7 +22,7 @@ pub(crate) struct Clock {
     /// Built with `start_paused(true)`: the clock may be paused. When
     /// false, `now` is `Instant::now()` and `state` is unused.
     pausable: bool,
-    /// When the clock was created: the timers count whole milliseconds
+    /// When the clock was created: the timers count whole ticks
     /// from here.
     origin: Instant,
     state: Mutex<State>,
@@ -87,7 +87,8 @@ impl Clock {
 
     /// Freezes the clock, at the next whole millisecond since `origin`:
     /// then deadlines a whole number of milliseconds away are reached
-    /// exactly by the auto-advance, which moves in whole milliseconds.
+    /// exactly by the auto-advance, which moves in whole ticks (a
+    /// millisecond is four).
     #[track_caller]
     pub(crate) fn pause(&self) {
         assert!(self.pausable, "`runtime::time::pause`: {NOT_PAUSABLE}");

@@ -1,9 +1,19 @@
 //! The timer state of one runtime, and the wait for the next timer.
 //!
 //! The [`Wheel`] lives behind one lock, with the runtime's [`Clock`].
-//! Ticks are whole milliseconds since the driver was created (`start`); a
-//! deadline is rounded *up* to its tick, so a timer never fires before its
-//! deadline.
+//! Ticks are quarter milliseconds ([`TICK_NANOS`]) since the driver was
+//! created (`start`); a deadline is rounded *up* to its tick, so a timer
+//! never fires before its deadline. The thread waiting for the next timer
+//! waits to the microsecond (the I/O driver's poller keeps sub-millisecond
+//! timeouts), so a timer fires within a tick of its deadline plus the
+//! wake-up.
+//!
+//! Each registered timer's own state ([`TimerShared`], see
+//! `driver::time::timer`) is shared by its owner and the wheel, so the
+//! owner's common operations take no lock: polling a registered timer,
+//! pushing its deadline back, dropping it once fired. The wheel lock is
+//! taken to register a timer, to move it earlier (or file a fired one
+//! again), to drop it before it fired, and to fire timers.
 //!
 //! # Who fires timers
 //!
@@ -39,7 +49,8 @@
 //! waiting.
 
 use super::clock::Clock;
-use super::wheel::{Key, Wheel};
+use super::timer::{Key, PushBack, TimerShared};
+use super::wheel::Wheel;
 use crate::driver::Unpark;
 use crate::loom::{Arc, AtomicBool, AtomicU64, Mutex, Ordering};
 use std::ops::DerefMut;
@@ -51,6 +62,12 @@ const NO_WAKE: u64 = u64::MAX;
 
 /// Wakers collected under the lock before it is released to call them.
 const WAKE_BATCH: usize = 32;
+
+/// The wheel's resolution: a tick is a quarter of a millisecond, so a
+/// timer fires at most 250 µs after its deadline (plus the wake-up), and a
+/// whole millisecond is a whole number of ticks (the paused clock stands on
+/// whole milliseconds).
+pub(crate) const TICK_NANOS: u64 = 250_000;
 
 /// Ticks are capped here, far beyond any real deadline, so tick arithmetic
 /// never overflows.
@@ -81,15 +98,22 @@ pub(crate) struct Driver {
     /// (the I/O driver's waker), when a timer earlier than its wake-up is
     /// registered.
     unpark: Arc<dyn Unpark>,
+    /// The runtime shut down: set once, under the lock; read under it and
+    /// by the lock-free polls.
+    shutdown: AtomicBool,
+    /// Timer records alive (the tests' leak checks).
+    #[cfg(all(test, not(runtime_loom)))]
+    live: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 struct Inner {
-    wheel: Wheel,
+    /// The registered timers that have not fired; each entry holds the
+    /// timer's shared state.
+    wheel: Wheel<Arc<TimerShared>>,
     /// A thread waits in the driver with a timeout for the timers: the tick
     /// it wakes at (`NO_WAKE`: it sleeps until unparked). `None`: no thread
     /// waits for the timers.
     parked_until: Option<u64>,
-    shutdown: bool,
 }
 
 /// What the thread about to park in the driver should do.
@@ -138,12 +162,24 @@ impl Driver {
             inner: Mutex::new(Inner {
                 wheel: Wheel::new(),
                 parked_until: None,
-                shutdown: false,
             }),
             next_wake: AtomicU64::new(NO_WAKE),
             parked_hint: AtomicBool::new(false),
             unpark,
+            shutdown: AtomicBool::new(false),
+            #[cfg(all(test, not(runtime_loom)))]
+            live: Default::default(),
         }
+    }
+
+    /// A new timer record, due at `tick`, waking `waker`.
+    fn new_timer(&self, tick: u64, waker: Option<Waker>) -> Arc<TimerShared> {
+        Arc::new(TimerShared::new(
+            tick,
+            waker,
+            #[cfg(all(test, not(runtime_loom)))]
+            &self.live,
+        ))
     }
 
     pub(crate) fn clock(&self) -> &Clock {
@@ -157,21 +193,22 @@ impl Driver {
 
     /// The first tick at or after `deadline`.
     fn tick_ceil(&self, deadline: Instant) -> u64 {
-        let since = deadline.saturating_duration_since(self.start);
-        let ms = since.as_millis() + u128::from(since.subsec_nanos() % 1_000_000 != 0);
-        u64::try_from(ms).unwrap_or(MAX_TICK).min(MAX_TICK)
+        let nanos = deadline.saturating_duration_since(self.start).as_nanos();
+        let ticks = nanos.div_ceil(u128::from(TICK_NANOS));
+        u64::try_from(ticks).unwrap_or(MAX_TICK).min(MAX_TICK)
     }
 
     /// The last tick at or before `now`.
     fn tick_floor(&self, now: Instant) -> u64 {
-        let ms = now.saturating_duration_since(self.start).as_millis();
-        u64::try_from(ms).unwrap_or(MAX_TICK).min(MAX_TICK)
+        let nanos = now.saturating_duration_since(self.start).as_nanos();
+        let ticks = nanos / u128::from(TICK_NANOS);
+        u64::try_from(ticks).unwrap_or(MAX_TICK).min(MAX_TICK)
     }
 
     /// The instant of `tick`.
     fn tick_instant(&self, tick: u64) -> Instant {
-        self.start
-            .checked_add(Duration::from_millis(tick))
+        tick.checked_mul(TICK_NANOS)
+            .and_then(|nanos| self.start.checked_add(Duration::from_nanos(nanos)))
             .unwrap_or_else(|| super::far_future(self.start))
     }
 
@@ -191,11 +228,26 @@ impl Driver {
         self.parked_hint.store(until.is_some(), Ordering::Relaxed);
     }
 
+    /// True once the runtime has shut down.
+    fn is_shut_down(&self) -> bool {
+        // Acquire: pairs with the Release store in `shutdown`; the lock-free
+        // polls read it before reporting a timer's outcome.
+        self.shutdown.load(Ordering::Acquire)
+    }
+
+    /// Panics if the runtime has shut down.
+    #[track_caller]
+    fn check_running(&self) {
+        if self.is_shut_down() {
+            panic!("{SHUT_DOWN}");
+        }
+    }
+
     /// Locks the timer state, or panics if the runtime has shut down.
     #[track_caller]
     fn lock_running(&self) -> impl DerefMut<Target = Inner> + '_ {
         let inner = self.inner.lock();
-        if inner.shutdown {
+        if self.is_shut_down() {
             drop(inner);
             panic!("{SHUT_DOWN}");
         }
@@ -204,10 +256,13 @@ impl Driver {
 
     // ----- the `Sleep` side -------------------------------------------------
 
-    /// Polls a sleep until `deadline`: `Ready` once the clock has reached
-    /// it (releasing the entry), otherwise registers the waker (allocating
-    /// the entry on the first poll) and returns `Pending`. The [`Wake`]
-    /// says whether the scheduler must find a thread to wait in the driver.
+    /// Polls a sleep until `deadline`: `Ready` once its timer fired (or, on
+    /// the first poll, once the clock has reached `deadline`), releasing
+    /// the registration; otherwise registers the waker and returns
+    /// `Pending`. The first `Pending` poll registers the timer (the wheel
+    /// lock); later ones take no runtime-wide lock (see
+    /// `driver::time::timer`). The [`Wake`] says whether the scheduler must
+    /// find a thread to wait in the driver.
     ///
     /// # Panics
     ///
@@ -219,48 +274,52 @@ impl Driver {
         deadline: Instant,
         waker: &Waker,
     ) -> (Poll<()>, Wake) {
-        let mut inner = self.lock_running();
-        if self.clock.now() >= deadline {
-            if let Some(key) = key.take() {
-                inner.wheel.remove(key);
-                self.publish_next_wake(&inner);
-            }
-            return (Poll::Ready(()), Wake::Covered);
-        }
-        if let Some(registered) = *key {
-            if !inner.wheel.is_fired(registered) {
-                inner.wheel.set_waker(registered, waker);
+        self.check_running();
+        if let Some(registered) = key {
+            if !registered.shared.poll(waker) {
                 return (Poll::Pending, Wake::Covered);
             }
-            // Woken before the deadline (only after a reset or a wheel
-            // that ran ahead of this clock reading): register again.
-            inner.wheel.remove(registered);
+            // Fired: by the wheel, or by the shutdown (then this panics).
+            self.check_running();
             *key = None;
+            return (Poll::Ready(()), Wake::Covered);
         }
-        let (new_key, wake) = self.insert(&mut inner, deadline, waker.clone());
-        *key = Some(new_key);
+        if self.clock.now() >= deadline {
+            return (Poll::Ready(()), Wake::Covered);
+        }
+        let tick = self.tick_ceil(deadline);
+        let shared = self.new_timer(tick, Some(waker.clone()));
+        let mut inner = self.lock_running();
+        let (entry, wake) = self.insert(&mut inner, tick, shared.clone());
+        *key = Some(Key { shared, entry });
         (Poll::Pending, wake)
     }
 
-    /// Inserts a timer for `deadline`, which has not passed, and wakes the
-    /// thread waiting in the driver if it sleeps past it.
-    fn insert(&self, inner: &mut Inner, deadline: Instant, waker: Waker) -> (Key, Wake) {
-        let tick = self.tick_ceil(deadline);
-        let key = match inner.wheel.insert(tick, waker) {
-            Ok(key) => key,
+    /// Files `timer` (whose state says `tick`, a deadline that has not
+    /// passed) in the wheel, and wakes the thread waiting in the driver if
+    /// it sleeps past it. Returns the entry's key.
+    fn insert(
+        &self,
+        inner: &mut Inner,
+        tick: u64,
+        timer: Arc<TimerShared>,
+    ) -> (super::wheel::Key, Wake) {
+        let entry = match inner.wheel.insert(tick, timer) {
+            Ok(entry) => entry,
             // The wheel already stands at that tick while the clock, read a
-            // moment earlier, did not: fire on the next tick; the poll then
-            // sees the deadline passed.
-            Err(waker) => {
+            // moment earlier, did not: fire on the next tick (by then the
+            // clock has passed the deadline).
+            Err(timer) => {
                 let next = inner.wheel.elapsed() + 1;
-                match inner.wheel.insert(next, waker) {
-                    Ok(key) => key,
+                timer.set_tick(next);
+                match inner.wheel.insert(next, timer) {
+                    Ok(entry) => entry,
                     Err(_) => unreachable!("a tick after `elapsed` is always accepted"),
                 }
             }
         };
         self.publish_next_wake(inner);
-        (key, self.wake_driver_for(inner, tick))
+        (entry, self.wake_driver_for(inner, tick))
     }
 
     /// A timer at `tick` was registered: wake the thread waiting in the
@@ -285,49 +344,70 @@ impl Driver {
         }
     }
 
-    /// Moves a registered sleep to `deadline`, keeping its waker. Returns
-    /// the new registration; `None` means the next poll registers (the
-    /// entry had fired, or the new deadline has passed, in which case its
-    /// waker is woken so that the poll happens). The [`Wake`] is as
-    /// `poll_sleep`'s.
+    /// Moves a registered sleep to `deadline`, keeping its waker. A
+    /// deadline at the same tick or later, on a timer that has not fired,
+    /// moves without the wheel lock (the entry is filed again when its old
+    /// tick comes); otherwise the timer is filed again under the lock, or,
+    /// if the new deadline has passed, marked fired and its waker woken so
+    /// that the next poll completes. Returns the registration (`None` is
+    /// never returned today; the next poll would register again). The
+    /// [`Wake`] is as `poll_sleep`'s.
     pub(crate) fn reset(&self, key: Key, deadline: Instant) -> (Option<Key>, Wake) {
+        let tick = self.tick_ceil(deadline);
+        if let PushBack::Done = key.shared.push_back(tick) {
+            return (Some(key), Wake::Covered);
+        }
+        let Key { shared, entry } = key;
         let mut inner = self.inner.lock();
-        let waker = inner.wheel.remove(key);
-        let mut new_key = None;
-        let mut wake = None;
-        let mut driver = Wake::Covered;
-        if let Some(waker) = waker {
-            if !inner.shutdown && self.clock.now() < deadline {
-                let (key, needs) = self.insert(&mut inner, deadline, waker);
-                new_key = Some(key);
-                driver = needs;
-            } else {
-                wake = Some(waker);
+        // Under the lock only the owner (the caller) and the fire change
+        // the state, and the fire holds the lock: the entry is in the
+        // wheel exactly while the timer has not fired.
+        let removed = (!shared.is_fired()).then(|| inner.wheel.remove(entry));
+        let outcome = if self.is_shut_down() || self.clock.now() >= deadline {
+            shared.set_fired();
+            let waker = shared.take_waker();
+            self.publish_next_wake(&inner);
+            drop(inner);
+            if let Some(waker) = waker {
+                waker.wake();
             }
-        }
-        self.publish_next_wake(&inner);
-        drop(inner);
-        if let Some(waker) = wake {
-            waker.wake();
-        }
-        (new_key, driver)
+            // The entry is out of the wheel; its key is never used again
+            // (the state says fired).
+            (Some(Key { shared, entry }), Wake::Covered)
+        } else {
+            shared.set_tick(tick);
+            let (entry, wake) = self.insert(&mut inner, tick, shared.clone());
+            drop(inner);
+            (Some(Key { shared, entry }), wake)
+        };
+        // The wheel's reference, dropped outside the lock.
+        drop(removed);
+        outcome
     }
 
     /// True if the registered sleep `key` has fired (`Sleep::is_elapsed`).
-    pub(crate) fn is_fired(&self, key: Key) -> bool {
-        self.inner.lock().wheel.is_fired(key)
+    pub(crate) fn is_fired(&self, key: &Key) -> bool {
+        key.shared.is_fired()
     }
 
-    /// Releases a sleep's registration (its `Drop`): the entry is unlinked
-    /// and freed, and its waker dropped without being woken.
+    /// Releases a sleep's registration (its `Drop`). A fired timer is
+    /// already out of the wheel: no lock. Otherwise its entry is removed
+    /// under the lock, and the waker dropped without being woken.
     pub(crate) fn deregister(&self, key: Key) {
-        let mut inner = self.inner.lock();
-        let waker = inner.wheel.remove(key);
-        self.publish_next_wake(&inner);
-        drop(inner);
+        if key.shared.is_fired() {
+            return;
+        }
+        let removed = {
+            let mut inner = self.inner.lock();
+            // Looked at again under the lock: see `reset`.
+            let removed = (!key.shared.is_fired()).then(|| inner.wheel.remove(key.entry));
+            self.publish_next_wake(&inner);
+            removed
+        };
         // Dropped outside the lock: the last reference to a task may go
-        // with it.
-        drop(waker);
+        // with the waker.
+        drop(removed);
+        drop(key);
     }
 
     // ----- the holder's side ------------------------------------------------
@@ -357,32 +437,48 @@ impl Driver {
     pub(crate) fn fire_due(&self) -> bool {
         let mut fired = false;
         let mut batch: [Option<Waker>; WAKE_BATCH] = Default::default();
+        // The wheel's references to the fired timers, dropped outside the
+        // lock.
+        let mut released: [Option<Arc<TimerShared>>; WAKE_BATCH] = Default::default();
         loop {
             let mut n = 0;
+            let mut more = true;
             {
                 let mut inner = self.inner.lock();
-                if inner.shutdown {
+                if self.is_shut_down() {
                     return fired;
                 }
                 let now = self.tick_floor(self.clock.now());
                 while n < WAKE_BATCH {
-                    match inner.wheel.poll(now) {
-                        Some(waker) => {
-                            batch[n] = Some(waker);
+                    match inner.wheel.poll(now, |timer| timer.fire(now)) {
+                        Some(timer) => {
+                            // Taken under the lock, so that an owner
+                            // filing the timer again (under the lock) never
+                            // finds this fire's waker left behind.
+                            batch[n] = timer.take_waker();
+                            released[n] = Some(timer);
                             n += 1;
                         }
-                        None => break,
+                        None => {
+                            more = false;
+                            break;
+                        }
                     }
                 }
                 self.publish_next_wake(&inner);
             }
+            // The wheel's references go first: a woken owner finds itself
+            // the last holder of its timer.
+            released[..n]
+                .iter_mut()
+                .for_each(|timer| drop(timer.take()));
             for waker in batch[..n].iter_mut() {
                 if let Some(waker) = waker.take() {
                     waker.wake();
+                    fired = true;
                 }
             }
-            fired |= n > 0;
-            if n < WAKE_BATCH {
+            if !more {
                 return fired;
             }
         }
@@ -417,7 +513,7 @@ impl Driver {
             return Park::Sleep(None);
         }
         let mut inner = self.inner.lock();
-        if inner.shutdown {
+        if self.is_shut_down() {
             return Park::Sleep(None);
         }
         let paused = self.clock.is_paused();
@@ -527,22 +623,46 @@ impl Driver {
     /// a `Sleep` polled outside the runtime does not wait forever; its poll
     /// then panics with [`SHUT_DOWN`]), and new registrations are refused.
     pub(crate) fn shutdown(&self) {
-        let wakers = {
+        let wakers: Vec<Waker> = {
             let mut inner = self.inner.lock();
-            inner.shutdown = true;
+            // Release: pairs with `is_shut_down`'s Acquire load.
+            self.shutdown.store(true, Ordering::Release);
             self.set_parked(&mut inner, None);
             // SeqCst: as in `publish_next_wake`.
             self.next_wake.store(NO_WAKE, Ordering::SeqCst);
-            inner.wheel.fire_all()
+            inner
+                .wheel
+                .fire_all()
+                .into_iter()
+                .filter_map(|timer| {
+                    timer.set_fired();
+                    timer.take_waker()
+                })
+                .collect()
         };
         for waker in wakers {
             waker.wake();
         }
     }
 
-    /// Timers registered and not yet released (tests).
+    /// Timer records alive: registered and not yet released by their
+    /// owner, fired ones included (tests).
     #[cfg(all(test, not(runtime_loom)))]
     pub(crate) fn num_entries(&self) -> usize {
+        self.live.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Timers in the wheel: registered and neither fired nor removed
+    /// (tests).
+    #[cfg(all(test, not(runtime_loom)))]
+    pub(crate) fn num_in_wheel(&self) -> usize {
         self.inner.lock().wheel.len()
+    }
+
+    /// Holds the wheel lock while the guard lives (tests: what must not
+    /// need it).
+    #[cfg(all(test, not(runtime_loom)))]
+    pub(crate) fn lock_wheel(&self) -> impl Drop + '_ {
+        self.inner.lock()
     }
 }

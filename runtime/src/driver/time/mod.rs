@@ -15,10 +15,13 @@
 
 pub(crate) mod clock;
 mod driver;
+#[cfg(all(test, runtime_loom))]
+mod loom_timer;
+mod timer;
 mod wheel;
 
 pub(crate) use driver::{Driver, Park, Parked, Wake};
-pub(crate) use wheel::Key;
+pub(crate) use timer::Key;
 
 use std::time::{Duration, Instant};
 

@@ -3,16 +3,15 @@
 //! them in the wheel's slots.
 //!
 //! Indices instead of pointers keep the wheel free of `unsafe`: an entry
-//! lives in the slab from `insert` until its owner (one `Sleep`) releases
-//! it, and a [`Key`] carries a generation so that a stale key is caught
-//! instead of silently touching an entry reused by another timer.
-
-use std::task::Waker;
+//! lives in the slab from `insert` until it fires or is removed, and a
+//! [`Key`] carries a generation so that a stale key is caught instead of
+//! silently touching an entry reused by another timer.
 
 /// "No entry": the end of a list.
 pub(super) const NIL: u32 = u32::MAX;
 
-/// A registration in the wheel, owned by exactly one `Sleep`.
+/// An entry in the wheel: valid from `insert` until the entry fires or is
+/// removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Key {
     index: u32,
@@ -26,17 +25,15 @@ pub(super) enum Place {
     Free,
     /// In `levels[level].slots[slot]`.
     Slot { level: u8, slot: u8 },
-    /// Expired, in the wheel's pending list, waker not yet handed out.
+    /// Expired, in the wheel's pending list, not yet handed out.
     Pending,
-    /// Its waker was handed out (or the runtime shut down); the entry stays
-    /// allocated until its owner releases it, so the key stays valid.
-    Fired,
 }
 
-pub(super) struct Entry {
+pub(super) struct Entry<T> {
     /// The tick the timer expires at.
     pub(super) when: u64,
-    pub(super) waker: Option<Waker>,
+    /// What the wheel hands out when the entry fires (`None` while free).
+    pub(super) payload: Option<T>,
     pub(super) prev: u32,
     /// The next entry of the list, or of the free list.
     pub(super) next: u32,
@@ -45,14 +42,14 @@ pub(super) struct Entry {
 }
 
 /// The entries, with a free list through the unused ones.
-pub(super) struct Slab {
-    entries: Vec<Entry>,
+pub(super) struct Slab<T> {
+    entries: Vec<Entry<T>>,
     free: u32,
     len: usize,
 }
 
-impl Slab {
-    pub(super) fn new() -> Slab {
+impl<T> Slab<T> {
+    pub(super) fn new() -> Slab<T> {
         Slab {
             entries: Vec::new(),
             free: NIL,
@@ -68,14 +65,14 @@ impl Slab {
 
     /// Allocates an entry and returns its key and index. The entry is
     /// unlinked, and `Place::Free` until the caller places it.
-    pub(super) fn alloc(&mut self, when: u64, waker: Waker) -> (Key, u32) {
+    pub(super) fn alloc(&mut self, when: u64, payload: T) -> (Key, u32) {
         self.len += 1;
         if self.free != NIL {
             let index = self.free;
             let entry = &mut self.entries[index as usize];
             self.free = entry.next;
             entry.when = when;
-            entry.waker = Some(waker);
+            entry.payload = Some(payload);
             entry.prev = NIL;
             entry.next = NIL;
             let key = Key {
@@ -90,7 +87,7 @@ impl Slab {
             .expect("more than 4 billion timers registered at once");
         self.entries.push(Entry {
             when,
-            waker: Some(waker),
+            payload: Some(payload),
             prev: NIL,
             next: NIL,
             place: Place::Free,
@@ -115,8 +112,9 @@ impl Slab {
         key.index
     }
 
-    /// Puts an unlinked entry back on the free list and returns its waker.
-    pub(super) fn release(&mut self, index: u32) -> Option<Waker> {
+    /// Puts an unlinked entry back on the free list and returns its
+    /// payload.
+    pub(super) fn release(&mut self, index: u32) -> T {
         let free = self.free;
         let entry = &mut self.entries[index as usize];
         debug_assert!(
@@ -128,14 +126,17 @@ impl Slab {
         entry.next = free;
         self.free = index;
         self.len -= 1;
-        entry.waker.take()
+        entry
+            .payload
+            .take()
+            .expect("a live entry holds its payload")
     }
 
-    pub(super) fn get(&self, index: u32) -> &Entry {
+    pub(super) fn get(&self, index: u32) -> &Entry<T> {
         &self.entries[index as usize]
     }
 
-    pub(super) fn get_mut(&mut self, index: u32) -> &mut Entry {
+    pub(super) fn get_mut(&mut self, index: u32) -> &mut Entry<T> {
         &mut self.entries[index as usize]
     }
 }
@@ -157,7 +158,7 @@ impl List {
         self.head == NIL
     }
 
-    pub(super) fn push_front(&mut self, slab: &mut Slab, index: u32) {
+    pub(super) fn push_front<T>(&mut self, slab: &mut Slab<T>, index: u32) {
         let old_head = self.head;
         {
             let entry = slab.get_mut(index);
@@ -173,7 +174,7 @@ impl List {
     }
 
     /// Takes `index` out of this list (it must be in it).
-    pub(super) fn unlink(&mut self, slab: &mut Slab, index: u32) {
+    pub(super) fn unlink<T>(&mut self, slab: &mut Slab<T>, index: u32) {
         let (prev, next) = {
             let entry = slab.get_mut(index);
             let links = (entry.prev, entry.next);
@@ -195,7 +196,7 @@ impl List {
         }
     }
 
-    pub(super) fn pop_back(&mut self, slab: &mut Slab) -> Option<u32> {
+    pub(super) fn pop_back<T>(&mut self, slab: &mut Slab<T>) -> Option<u32> {
         if self.tail == NIL {
             return None;
         }

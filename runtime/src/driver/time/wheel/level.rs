@@ -2,8 +2,8 @@
 //! bit per slot saying whether it holds any.
 //!
 //! Level `n`'s slots each span `64^n` ticks, so the level as a whole spans
-//! `64^(n+1)`: level 0 has one slot per millisecond, level 5 one slot per
-//! `64^5` ms (about 12.4 days) and spans about 2.2 years.
+//! `64^(n+1)`: level 0 has one slot per tick (250 µs), level 5 one slot
+//! per `64^5` ticks (about 3.1 days) and spans about 199 days.
 
 use super::entry::{List, Place, Slab};
 
@@ -94,7 +94,7 @@ impl Level {
     }
 
     /// Links entry `index`, expiring at `when`, into its slot.
-    pub(super) fn add(&mut self, slab: &mut Slab, index: u32, when: u64) {
+    pub(super) fn add<T>(&mut self, slab: &mut Slab<T>, index: u32, when: u64) {
         let slot = slot_for(when, self.level);
         self.slots[slot].push_front(slab, index);
         self.occupied |= 1 << slot;
@@ -105,7 +105,7 @@ impl Level {
     }
 
     /// Unlinks entry `index` from `slot` (where it is).
-    pub(super) fn remove(&mut self, slab: &mut Slab, index: u32, slot: usize) {
+    pub(super) fn remove<T>(&mut self, slab: &mut Slab<T>, index: u32, slot: usize) {
         self.slots[slot].unlink(slab, index);
         if self.slots[slot].is_empty() {
             self.occupied &= !(1 << slot);

@@ -1,7 +1,8 @@
-//! Unit tests of the timing wheel on its own: ticks in, wakers out.
+//! Unit tests of the timing wheel on its own: ticks in, wakers out (the
+//! payload is a waker here).
 
 use super::level::NUM_LEVELS;
-use super::{Key, Wheel, MAX_DURATION};
+use super::{Expired, Key, Wheel, MAX_DURATION};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::task::{Wake, Waker};
@@ -27,9 +28,9 @@ fn waker(id: u64, log: &Arc<Mutex<Vec<u64>>>) -> Waker {
 
 /// Polls the wheel at `now`, waking everything it hands out; returns how
 /// many fired.
-fn poll_all(wheel: &mut Wheel, now: u64) -> usize {
+fn poll_all(wheel: &mut Wheel<Waker>, now: u64) -> usize {
     let mut n = 0;
-    while let Some(w) = wheel.poll(now) {
+    while let Some(w) = wheel.poll(now, |_| Expired::Fire) {
         w.wake();
         n += 1;
     }
@@ -39,7 +40,11 @@ fn poll_all(wheel: &mut Wheel, now: u64) -> usize {
 /// Drives the wheel the way the driver does, jumping from one expiration
 /// to the next until it is empty or `until` is passed; returns, per fired
 /// id, the tick at which it fired.
-fn run_until(wheel: &mut Wheel, log: &Arc<Mutex<Vec<u64>>>, until: u64) -> HashMap<u64, u64> {
+fn run_until(
+    wheel: &mut Wheel<Waker>,
+    log: &Arc<Mutex<Vec<u64>>>,
+    until: u64,
+) -> HashMap<u64, u64> {
     let mut fired_at = HashMap::new();
     while let Some(next) = wheel.next_expiration() {
         if next > until {
@@ -159,10 +164,7 @@ fn removed_timers_never_fire_on_any_level() {
         .collect();
     // Remove every other one, before anything moved.
     for key in keys.iter().step_by(2) {
-        assert!(
-            wheel.remove(*key).is_some(),
-            "a pending timer gives its waker back"
-        );
+        wheel.remove(*key);
     }
     let fired_at = run_until(&mut wheel, &log, u64::MAX);
     for (id, &when) in whens.iter().enumerate() {
@@ -173,15 +175,7 @@ fn removed_timers_never_fire_on_any_level() {
             assert_eq!(fired_at[&id], when);
         }
     }
-    // The fired ones stay allocated until their owners release them.
-    assert_eq!(wheel.len(), whens.len() / 2);
-    for key in keys.iter().skip(1).step_by(2) {
-        assert!(wheel.is_fired(*key));
-        assert!(
-            wheel.remove(*key).is_none(),
-            "a fired timer's waker was handed out"
-        );
-    }
+    // The fired ones were released as they fired.
     assert_eq!(wheel.len(), 0);
 }
 
@@ -194,23 +188,28 @@ fn removal_after_a_cascade_and_from_the_pending_list() {
     let also_near = wheel.insert(100, waker(2, &log)).unwrap();
     // Cascade `far` down a level or two, without firing it.
     run_until(&mut wheel, &log, 99_000);
-    assert!(!wheel.is_fired(far));
-    assert!(wheel.remove(far).is_some());
+    assert_eq!(wheel.len(), 1);
+    wheel.remove(far);
+    assert_eq!(wheel.len(), 0);
     // Hand out one of the two due at 100: the other is left pending.
     let mut wheel2 = Wheel::new();
     let a = wheel2.insert(100, waker(3, &log)).unwrap();
     let b = wheel2.insert(100, waker(4, &log)).unwrap();
-    let first = wheel2.poll(100).expect("one is due");
-    drop(first);
-    let (fired, pending) = if wheel2.is_fired(a) { (a, b) } else { (b, a) };
-    assert!(wheel2.is_fired(fired));
-    assert!(!wheel2.is_fired(pending));
-    assert!(wheel2.remove(pending).is_some());
+    wheel2
+        .poll(100, |_| Expired::Fire)
+        .expect("one is due")
+        .wake();
+    let pending = match log.lock().unwrap().pop() {
+        Some(3) => b,
+        Some(4) => a,
+        other => panic!("woke {other:?}"),
+    };
+    assert_eq!(wheel2.len(), 1);
+    wheel2.remove(pending);
     assert!(
-        wheel2.poll(100).is_none(),
+        wheel2.poll(100, |_| Expired::Fire).is_none(),
         "the removed pending timer is gone"
     );
-    assert!(wheel2.remove(fired).is_none());
     assert_eq!(wheel2.len(), 0);
     // Clean up the first wheel too.
     let _ = (near, also_near);
@@ -235,32 +234,76 @@ fn keys_are_reused_but_stale_keys_are_caught() {
 }
 
 #[test]
-fn set_waker_replaces_the_waker() {
+fn a_fired_entrys_key_is_stale() {
     let log = Arc::new(Mutex::new(Vec::new()));
     let mut wheel = Wheel::new();
     let key = wheel.insert(20, waker(1, &log)).unwrap();
-    wheel.set_waker(key, &waker(2, &log));
-    poll_all(&mut wheel, 20);
-    assert_eq!(*log.lock().unwrap(), vec![2]);
+    assert_eq!(poll_all(&mut wheel, 20), 1);
+    let stale = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wheel.remove(key)));
+    assert!(stale.is_err(), "a fired entry was released");
 }
 
 #[test]
-fn fire_all_hands_out_every_waker_and_keeps_the_keys_valid() {
+fn a_refiled_entry_fires_at_its_new_tick_under_the_same_key() {
+    // The driver's "pushed back without the lock": when the entry's tick
+    // comes, the callback moves it to a later one, on any level.
+    let laters = [21, 63, 64, 100, 5_000, 300_000, MAX_DURATION + 5];
+    for (i, later) in laters.into_iter().chain(laters).enumerate() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut wheel = Wheel::new();
+        let key = wheel.insert(20, waker(7, &log)).unwrap();
+        let mut asked = 0;
+        let refile = |asked: &mut u32| {
+            *asked += 1;
+            if *asked == 1 {
+                Expired::Refile(later)
+            } else {
+                Expired::Fire
+            }
+        };
+        assert!(wheel.poll(20, |_| refile(&mut asked)).is_none());
+        assert_eq!(asked, 1);
+        assert_eq!(wheel.len(), 1, "still registered");
+        // Nothing until `later`, through every cascade on the way.
+        while let Some(next) = wheel.next_expiration().filter(|&n| n < later) {
+            assert!(wheel.poll(next, |_| refile(&mut asked)).is_none());
+        }
+        assert_eq!(asked, 1, "asked again before {later}");
+        if i >= laters.len() {
+            // The key still names the entry: it can be removed.
+            wheel.remove(key);
+            assert_eq!(wheel.len(), 0);
+            continue;
+        }
+        let fired = wheel.poll(later, |_| refile(&mut asked));
+        fired.expect("fires at its new tick").wake();
+        assert_eq!(*log.lock().unwrap(), vec![7]);
+        assert_eq!(wheel.len(), 0);
+    }
+}
+
+#[test]
+fn a_refile_to_a_passed_tick_fires() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let mut wheel = Wheel::new();
+    wheel.insert(20, waker(1, &log)).unwrap();
+    // A callback asking for tick 25 while the wheel is polled at 30.
+    let fired = wheel.poll(30, |_| Expired::Refile(25));
+    assert!(fired.is_some());
+    assert_eq!(wheel.len(), 0);
+}
+
+#[test]
+fn fire_all_hands_out_every_waker() {
     let log = Arc::new(Mutex::new(Vec::new()));
     let mut wheel = Wheel::new();
     let whens = interesting_deadlines();
-    let keys: Vec<Key> = whens
-        .iter()
-        .enumerate()
-        .map(|(id, &when)| wheel.insert(when, waker(id as u64, &log)).unwrap())
-        .collect();
+    for (id, &when) in whens.iter().enumerate() {
+        wheel.insert(when, waker(id as u64, &log)).unwrap();
+    }
     let wakers = wheel.fire_all();
     assert_eq!(wakers.len(), whens.len());
     assert_eq!(wheel.next_expiration(), None);
-    for key in keys {
-        assert!(wheel.is_fired(key));
-        assert!(wheel.remove(key).is_none());
-    }
     assert_eq!(wheel.len(), 0);
 }
 
@@ -296,7 +339,7 @@ fn many_random_timers_fire_in_order_and_exactly_on_time() {
         // Remove a few.
         for _ in 0..50 {
             let (id, key) = keys.swap_remove((next() % keys.len() as u64) as usize);
-            if expected.contains_key(&id) && !wheel.is_fired(key) {
+            if expected.contains_key(&id) {
                 wheel.remove(key);
                 expected.remove(&id);
             }
