@@ -102,6 +102,37 @@ const WORKLOADS: &[(&str, usize, &str)] = &[
         "spawn 10,000 pending tasks, cancel all, await all",
     ),
     ("timer_many", 10_000, "10,000 tasks each sleeping 1 ms"),
+    (
+        "timer_insert_cancel",
+        10_000,
+        "10,000 sleeps registered then dropped before firing",
+    ),
+    ("timer_latency", 1, "one 1 ms sleep: how late it fires"),
+    (
+        "tcp_echo",
+        64,
+        "64 loopback connections, one 1 KiB round trip each",
+    ),
+    (
+        "ct_spawn_many_local",
+        10_000,
+        "current-thread flavor: 10,000 spawns from a task, await all",
+    ),
+    (
+        "ct_ping_pong",
+        1_000,
+        "current-thread flavor: 1,000 ping-pong rounds",
+    ),
+    (
+        "ct_yield_many",
+        200_000,
+        "current-thread flavor: 200 tasks × 1,000 `yield_now`",
+    ),
+    (
+        "ct_chained_spawn",
+        1_000,
+        "current-thread flavor: a chain of 1,000 spawns",
+    ),
 ];
 
 const NOTES_START: &str = "<!-- notes:start -->";
