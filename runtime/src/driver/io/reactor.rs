@@ -484,6 +484,41 @@ mod tests {
         assert!(start.elapsed() >= Duration::from_millis(2));
     }
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_descriptor_closed_behind_the_registrations_back_keeps_its_state_alive() {
+        // The registration is a duplicate of the socket's descriptor, closed
+        // before the deregistration: epoll keeps the registration (it is
+        // tied to the open file, which the original descriptor keeps) but
+        // refuses to remove it by the closed number. Events keep carrying
+        // the token, so the state must stay valid for good.
+        use mio::unix::SourceFd;
+        use std::os::fd::AsRawFd;
+        let (reactor, mut poller) = Reactor::new().unwrap();
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_nonblocking(true).unwrap();
+        // SAFETY: `dup` of a descriptor this test owns; checked below.
+        let dup = unsafe { libc::dup(socket.as_raw_fd()) };
+        assert!(dup >= 0);
+        let (key, io) = reactor
+            .register(&mut SourceFd(&dup), Interest::READABLE)
+            .unwrap();
+        // SAFETY: `dup` is ours and nothing else uses it.
+        assert_eq!(unsafe { libc::close(dup) }, 0);
+        reactor.deregister(key, &mut SourceFd(&dup));
+        reactor.dispatch(&mut poller);
+        assert_eq!(Arc::strong_count(&io), 2, "the state was not kept");
+        let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        sender.send_to(b"x", socket.local_addr().unwrap()).unwrap();
+        poll_for_events(&mut poller);
+        reactor.dispatch(&mut poller);
+        assert!(
+            io.poll_ready(&mut Context::from_waker(Waker::noop()), Direction::Read)
+                .is_ready(),
+            "the event reached the kept state"
+        );
+    }
+
     #[test]
     fn shutdown_fails_registered_and_new_sockets() {
         let (reactor, _poller) = Reactor::new().unwrap();

@@ -65,8 +65,8 @@ const WAKE_BATCH: usize = 32;
 
 /// The wheel's resolution: a tick is a quarter of a millisecond, so a
 /// timer fires at most 250 µs after its deadline (plus the wake-up), and a
-/// whole millisecond is a whole number of ticks (the paused clock stands on
-/// whole milliseconds).
+/// whole millisecond is a whole number of ticks (`pause` freezes the clock
+/// on a whole millisecond, so whole-millisecond sleeps end exactly).
 pub(crate) const TICK_NANOS: u64 = 250_000;
 
 /// Ticks are capped here, far beyond any real deadline, so tick arithmetic
