@@ -53,6 +53,10 @@ pub(crate) struct Context {
     /// waiting for the periodic injector check.
     yielded: RefCell<Vec<Notified>>,
     is_searching: Cell<bool>,
+    /// Set when `run_task` hit the LIFO cap: the next `next_task` looks at
+    /// the injector first (outside work is not left waiting behind a
+    /// chain of tasks until the maintenance tick).
+    injector_turn: Cell<bool>,
     tick: Cell<u32>,
     rng: Cell<u32>,
     parker: Parker,
@@ -120,6 +124,7 @@ impl Context {
             lifo: Cell::new(None),
             yielded: RefCell::new(Vec::new()),
             is_searching: Cell::new(false),
+            injector_turn: Cell::new(false),
             tick: Cell::new(0),
             rng: Cell::new(0x9E37_79B9 ^ (index as u32 + 1).wrapping_mul(0x85EB_CA6B)),
             parker,
@@ -307,6 +312,14 @@ impl Context {
     }
 
     fn next_task(&self) -> Option<Notified> {
+        if self.injector_turn.replace(false) {
+            // A chain of tasks waking each other hit the LIFO cap: outside
+            // work gets a turn now, not only at the maintenance tick (a
+            // chain of slow tasks would make that tick late in real time).
+            if let Some(task) = self.steal_injector() {
+                return Some(task);
+            }
+        }
         if self.is_maintenance_tick() {
             // Yielded tasks must not wait forever behind a busy queue either.
             self.flush_yielded();
@@ -390,6 +403,7 @@ impl Context {
         if let Some(next) = self.lifo.take() {
             self.local.push(next);
             self.shared.notify_parked();
+            self.injector_turn.set(true);
         }
     }
 
