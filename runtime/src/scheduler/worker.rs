@@ -193,16 +193,7 @@ impl Context {
         // cancelled. Not completed here: this thread is still inside the
         // runtime and the drivers may still run, so a destructor waiting
         // on a timer could hang the shutdown.
-        if let Some(task) = self.lifo.take() {
-            self.shared.push_remote(task);
-        }
-        let yielded = std::mem::take(&mut *self.yielded.borrow_mut());
-        for task in yielded {
-            self.shared.push_remote(task);
-        }
-        while let Some(task) = self.local.pop() {
-            self.shared.push_remote(task);
-        }
+        self.release_queued();
     }
 
     /// Makes this thread run this worker until the guard drops, as `run`

@@ -225,16 +225,8 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let raw = RawTask::new(future, scheduler, Id::next());
-    // SAFETY: a new task holds three references, one for each of the
-    // returned owners; and its output type is `F::Output`.
-    unsafe {
-        (
-            ListedTask::from_raw(raw),
-            Notified::from_raw(raw),
-            JoinHandle::new(raw),
-        )
-    }
+    // SAFETY: the future is `Send`: it may be polled and dropped anywhere.
+    unsafe { new_local_task(future, scheduler) }
 }
 
 /// [`new_task`] for a future that need not be `Send` (a *local* task:
