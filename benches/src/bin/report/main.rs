@@ -560,6 +560,8 @@ fn markdown(o: &Options, rows: &[Row], memory: Option<&[Value]>, svg_name: &str)
         }
     }
 
+    floor_section(w, o, rows);
+
     let _ = writeln!(w, "\n## Memory\n");
     match memory {
         Some(mem) if !mem.is_empty() => {
@@ -631,6 +633,63 @@ fn markdown(o: &Options, rows: &[Row], memory: Option<&[Value]>, svg_name: &str)
     });
     let _ = writeln!(w, "{notes}");
     md
+}
+
+/// The "Floor" section: `chained_spawn`'s time per task against the
+/// `floor` bench (one malloc + free, one queue push + pop, three atomic
+/// read-modify-writes), medians over the runs.
+fn floor_section(w: &mut String, o: &Options, rows: &[Row]) {
+    let dirs: Vec<PathBuf> = match o.runs {
+        Some(n) => (1..=n)
+            .map(|i| benches::bench_runs_dir().join(format!("run-{i}")))
+            .collect(),
+        None => vec![o.criterion.clone()],
+    };
+    let floor_of = |function: &str| {
+        let runs: Vec<f64> = dirs
+            .iter()
+            .filter_map(|d| read_estimate(d, "floor", function))
+            .collect();
+        median(&runs)
+    };
+    let _ = writeln!(w, "\n## Floor\n");
+    let Some(floor) = floor_of("spawn_floor") else {
+        let _ = writeln!(
+            w,
+            "No floor figures: the `floor` bench did not run (`cargo bench -p benches --bench floor`)."
+        );
+        return;
+    };
+    let _ = writeln!(
+        w,
+        "What an empty task's spawn + run + free cannot cost less than on this machine \
+         (`benches/benches/floor.rs`): one malloc + free of the 72-byte task block, one \
+         push + pop on a crossbeam-deque FIFO, three uncontended atomic read-modify-writes, \
+         in one iteration: **{}** (alone: malloc + free {}, push + pop {}, three RMWs {}). \
+         Goal: `chained_spawn` (each task spawns the next; per task: spawn, schedule, run, \
+         complete, free) ≤ 3× the floor per task.\n",
+        fmt_time(floor),
+        fmt_opt(floor_of("alloc_free"), fmt_time),
+        fmt_opt(floor_of("push_pop"), fmt_time),
+        fmt_opt(floor_of("atomic_rmw_3"), fmt_time),
+    );
+    let _ = writeln!(w, "| workload | per task | ÷ floor | goal |");
+    let _ = writeln!(w, "|---|---:|---:|:---:|");
+    for group in ["chained_spawn", "ct_chained_spawn"] {
+        let Some(row) = rows.iter().find(|r| r.group == group) else {
+            continue;
+        };
+        let Some(per_task) = row.get("runtime").zip(row.tasks).map(|(t, n)| t / n as f64) else {
+            continue;
+        };
+        let _ = writeln!(
+            w,
+            "| `{group}` | {} | {:.1} | {} |",
+            fmt_time(per_task),
+            per_task / floor,
+            check(Some(per_task / floor), 3.0)
+        );
+    }
 }
 
 fn main() -> ExitCode {
