@@ -14,8 +14,9 @@
 //! Not a runtime comparison: no `runtime` function, so the report does not
 //! list it as a workload.
 
-use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion};
 use crossbeam_deque::Worker;
+use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering::AcqRel};
 
 /// The size of this runtime's task allocation (see `docs/benchmarks.md`,
