@@ -231,7 +231,11 @@ impl Context {
     pub(super) fn turn(&self) -> bool {
         self.tick.set(self.tick.get().wrapping_add(1));
         if self.is_maintenance_tick() {
-            self.poll_drivers_now();
+            // No other worker waits in the reactor here: without a
+            // registered socket it has nothing to report, so the system
+            // call is skipped (the one thread registers its sockets itself;
+            // its park polls the reactor anyway).
+            self.poll_drivers_before_yielded();
         }
         if let Some(task) = self.next_task() {
             self.run_task(task);
