@@ -335,7 +335,7 @@ impl Context {
             self.local.push(task);
         }
         drop(yielded);
-        self.shared.notify_parked();
+        self.notify_others();
         true
     }
 
@@ -393,7 +393,7 @@ impl Context {
         }
         if let Some(next) = self.lifo.take() {
             self.local.push(next);
-            self.shared.notify_parked();
+            self.notify_others();
         }
     }
 
@@ -600,6 +600,17 @@ impl Context {
         Park::Sleep(None)
     }
 
+    /// After this worker pushed to its own queue: wakes another worker to
+    /// help, if the idle rules call for it. With one worker (a
+    /// current-thread runtime, or `worker_threads(1)`) there is nobody
+    /// else, and the idle state's read-modify-write is skipped.
+    #[inline]
+    fn notify_others(&self) {
+        if self.shared.remotes.len() > 1 {
+            self.shared.notify_parked();
+        }
+    }
+
     /// This worker's counters (`crate::metrics`); only this thread writes
     /// them.
     #[inline]
@@ -617,7 +628,7 @@ impl Context {
         }
         if let Some(prev) = self.lifo.replace(Some(task)) {
             self.local.push(prev);
-            self.shared.notify_parked();
+            self.notify_others();
         }
     }
 }
