@@ -331,3 +331,42 @@ fn a_yielding_block_on_future_does_not_starve_tasks() {
         });
     });
 }
+
+/// Local tasks count in the metrics (spawned, completed, live) as the
+/// `Send` ones do, and appear in the task dump.
+#[test]
+fn local_tasks_count_in_metrics_and_dump() {
+    let rt = rt();
+    let pending_ids = rt.block_on(async {
+        let done: Vec<_> = (0..3)
+            .map(|i| runtime::task::spawn_local(async move { Rc::new(i) }))
+            .collect();
+        for (i, t) in done.into_iter().enumerate() {
+            assert_eq!(*t.await.unwrap(), i);
+        }
+        runtime::spawn(async {}).await.unwrap();
+        // Two local tasks that never finish (`Rc` state: not `Send`).
+        let pending: Vec<_> = (0..2)
+            .map(|_| {
+                let rc = Rc::new(());
+                runtime::task::spawn_local(async move {
+                    let _rc = rc;
+                    std::future::pending::<()>().await
+                })
+            })
+            .collect();
+        // Let them start.
+        runtime::task::yield_now().await;
+        pending.iter().map(|t| t.id()).collect::<Vec<_>>()
+    });
+    let m = rt.handle().metrics();
+    assert_eq!(m.spawned_tasks, 6, "3 + 2 local tasks and 1 `Send` task");
+    assert_eq!(m.completed_tasks, 4);
+    assert_eq!(m.live_tasks, 2);
+    let dump = rt.handle().dump();
+    assert_eq!(dump.tasks().len(), 2);
+    for id in pending_ids {
+        assert!(dump.get(id).is_some(), "local task {id:?} in the dump");
+    }
+    drop(rt);
+}

@@ -25,7 +25,7 @@
 use super::list::OwnedTasks;
 use super::raw::{Header, Notified, Schedule};
 use super::{new_local_task, JoinHandle};
-use crate::loom::{Arc, AtomicBool, Mutex, Ordering};
+use crate::loom::{Arc, AtomicBool, AtomicU64, Mutex, Ordering};
 use crate::Runtime;
 use futures_util::task::AtomicWaker;
 use std::cell::{Cell, RefCell};
@@ -113,6 +113,10 @@ pub(crate) struct LocalShared {
     /// The set of a current-thread runtime: futures are wrapped in
     /// `Pinned` (the runtime may be dropped on another thread).
     of_runtime: bool,
+    /// Tasks spawned (listed) and completed (unlisted by their own
+    /// completion), for the runtime's metrics (`Shared::local_task_counts`).
+    spawned: AtomicU64,
+    completed: AtomicU64,
 }
 
 impl LocalShared {
@@ -137,6 +141,8 @@ impl LocalShared {
             owned: OwnedTasks::new(1),
             waker: AtomicWaker::new(),
             of_runtime,
+            spawned: AtomicU64::new(0),
+            completed: AtomicU64::new(0),
         })
     }
 
@@ -172,7 +178,11 @@ impl LocalShared {
         // where `Pinned` leaks the future instead of dropping it.
         let (listed, notified, handle) = unsafe { new_local_task(future, self.clone()) };
         match self.owned.insert(listed) {
-            Ok(()) => self.push_local(notified),
+            Ok(()) => {
+                // Relaxed: a statistic; nothing is published through it.
+                self.spawned.fetch_add(1, Ordering::Relaxed);
+                self.push_local(notified);
+            }
             Err(refused) => {
                 // Closed (the set is being dropped, or its runtime shuts
                 // down): complete it as cancelled on the spot.
@@ -265,6 +275,26 @@ impl LocalShared {
         self.owned.len() == 0
     }
 
+    /// The number of live tasks.
+    pub(crate) fn len(&self) -> usize {
+        self.owned.len()
+    }
+
+    /// Tasks spawned and tasks completed so far (the runtime's metrics).
+    pub(crate) fn counts(&self) -> (u64, u64) {
+        // Relaxed (both): statistics, as the runtime's own counters.
+        (
+            self.spawned.load(Ordering::Relaxed),
+            self.completed.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Runs `f` on every live task (the runtime's task dump; see
+    /// `OwnedTasks::for_each` for what `f` may do).
+    pub(crate) fn for_each_task(&self, f: impl FnMut(&super::raw::ListedTask)) {
+        self.owned.for_each(f);
+    }
+
     /// Refuses new tasks from here on.
     pub(crate) fn close(&self) {
         self.owned.close();
@@ -314,7 +344,12 @@ impl Schedule for Arc<LocalShared> {
     }
 
     fn release(&self, task: &Header) -> bool {
-        self.owned.remove(task)
+        let listed = self.owned.remove(task);
+        if listed {
+            // Relaxed: a statistic.
+            self.completed.fetch_add(1, Ordering::Relaxed);
+        }
+        listed
     }
 }
 
