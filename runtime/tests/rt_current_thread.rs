@@ -370,3 +370,96 @@ fn local_tasks_count_in_metrics_and_dump() {
     }
     drop(rt);
 }
+
+fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
+    match panic.downcast::<String>() {
+        Ok(s) => *s,
+        Err(panic) => panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+/// Spawns a pending `Send` task and a pending local task on `handle`'s
+/// runtime (inside its `block_on`), each counting its future's drops.
+fn spawn_pending(drops: &support::Counter) -> runtime::task::JoinHandle<()> {
+    let local_guard = drops.guard();
+    drop(runtime::task::spawn_local(async move {
+        let _guard = local_guard;
+        let _not_send = Rc::new(());
+        std::future::pending::<()>().await
+    }));
+    let guard = drops.guard();
+    runtime::spawn(async move {
+        let _guard = guard;
+        std::future::pending::<()>().await
+    })
+}
+
+/// What a runtime dropped inside its own `block_on` must leave: the panic
+/// with advice for this flavor, every task's future dropped once, handles
+/// resolved as cancelled, later spawns refused.
+fn check_dropped_inside(
+    panic: Box<dyn std::any::Any + Send>,
+    drops: &support::Counter,
+    task: runtime::task::JoinHandle<()>,
+    handle: &runtime::Handle,
+) {
+    let msg = panic_message(panic);
+    assert!(
+        msg.contains("current-thread runtime") && msg.contains("block_on"),
+        "advice for this flavor: {msg}"
+    );
+    assert!(!msg.contains("worker threads"), "{msg}");
+    assert_eq!(drops.get(), 2, "both futures dropped, once each");
+    let err = futures::executor::block_on(task).unwrap_err();
+    assert!(err.is_cancelled());
+    let late = futures::executor::block_on(handle.spawn(async {})).unwrap_err();
+    assert!(late.is_cancelled());
+}
+
+/// Dropped by the `block_on` future itself: the panic leaves `block_on`
+/// and the shutdown completes on the way out.
+#[test]
+fn dropped_inside_its_block_on_future_panics_and_shuts_down() {
+    support::watchdog("dropped_inside_block_on_future", || {
+        let rt = rt();
+        let handle = rt.handle().clone();
+        let drops = support::Counter::new();
+        let d = drops.clone();
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            handle.block_on(async move {
+                let task = spawn_pending(&d);
+                runtime::task::yield_now().await;
+                drop(rt);
+                task
+            })
+        }));
+        let panic = out.err().expect("dropping it inside `block_on` panics");
+        // The task's handle was dropped with the future's state: spawn a
+        // probe instead.
+        let probe = handle.spawn(async {});
+        check_dropped_inside(panic, &drops, probe, &handle);
+    });
+}
+
+/// Dropped by one of its tasks: that task panics (its handle says so), and
+/// the shutdown completes when `block_on` returns.
+#[test]
+fn dropped_inside_its_own_task_panics_and_shuts_down() {
+    support::watchdog("dropped_inside_own_task", || {
+        let rt = rt();
+        let handle = rt.handle().clone();
+        let drops = support::Counter::new();
+        let d = drops.clone();
+        let (task, dropper) = handle.block_on(async move {
+            let task = spawn_pending(&d);
+            runtime::task::yield_now().await;
+            let dropper = runtime::spawn(async move { drop(rt) });
+            (task, dropper.await)
+        });
+        let panic = dropper.unwrap_err().into_panic();
+        check_dropped_inside(panic, &drops, task, &handle);
+    });
+}
