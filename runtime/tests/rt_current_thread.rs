@@ -430,15 +430,14 @@ fn dropped_inside_its_block_on_future_panics_and_shuts_down() {
         let d = drops.clone();
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             handle.block_on(async move {
-                let task = spawn_pending(&d);
+                let _task = spawn_pending(&d);
                 runtime::task::yield_now().await;
                 drop(rt);
-                task
             })
         }));
-        let panic = out.err().expect("dropping it inside `block_on` panics");
-        // The task's handle was dropped with the future's state: spawn a
-        // probe instead.
+        let panic = out.expect_err("dropping it inside `block_on` panics");
+        // The task's handle went with the future's state: a probe spawned
+        // now must resolve as cancelled too.
         let probe = handle.spawn(async {});
         check_dropped_inside(panic, &drops, probe, &handle);
     });
