@@ -441,9 +441,10 @@ where
 ///
 /// Spawn onto it with [`spawn_local`](LocalSet::spawn_local) (or, while it
 /// runs, [`task::spawn_local`](spawn_local)); its tasks run while it runs:
-/// inside [`run_until`](LocalSet::run_until), awaited in `block_on` or in a
-/// task (of a multi-thread runtime too: the future it returns is `!Send`,
-/// so only in `block_on` or a local task), or through
+/// inside [`run_until`](LocalSet::run_until), or while the set itself is
+/// awaited (until all its tasks finish), in `block_on` or in a task (of a
+/// multi-thread runtime too: both futures are `!Send`, so only in
+/// `block_on` or a local task), or through
 /// [`block_on`](LocalSet::block_on). Timers, sockets, `spawn` and
 /// `spawn_blocking` work inside its tasks as anywhere in the runtime.
 ///
@@ -573,6 +574,57 @@ impl Drop for LocalSet {
         // refuses it (the task completes as cancelled).
         let _entered = enter(&self.shared);
         self.shared.shutdown();
+    }
+}
+
+/// Awaiting a `LocalSet` runs its tasks until every one of them has
+/// finished (Tokio's `impl Future for LocalSet`): await it inside
+/// `block_on` or a local task. Tasks spawned meanwhile (by its tasks, or
+/// from outside through [`spawn_local`](LocalSet::spawn_local) before it
+/// is awaited) are waited for too.
+///
+/// Each poll runs at most 61 of the set's tasks, then yields to the
+/// runtime (waking itself if tasks are left).
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+///
+/// let rt = runtime::Runtime::new().unwrap();
+/// let local = runtime::task::LocalSet::new();
+/// let count = Rc::new(Cell::new(0));
+/// for _ in 0..3 {
+///     let count = count.clone();
+///     local.spawn_local(async move {
+///         runtime::task::yield_now().await;
+///         count.set(count.get() + 1);
+///     });
+/// }
+/// rt.block_on(local);
+/// assert_eq!(count.get(), 3);
+/// ```
+impl Future for LocalSet {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let shared = &self.shared;
+        // Registered before the tick: a wake from another thread after the
+        // tick's last look at the remote queue wakes us for another poll.
+        shared.register(cx.waker());
+        let _entered = enter(shared);
+        if shared.tick() {
+            // Tasks are left: come back after the runtime had its turn.
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        } else if shared.is_empty() {
+            Poll::Ready(())
+        } else {
+            // Every live task waits for something, which wakes it (and,
+            // through the registered waker, us).
+            Poll::Pending
+        }
     }
 }
 
