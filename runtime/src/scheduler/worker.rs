@@ -10,6 +10,7 @@ use crate::metrics::worker::WorkerCounters;
 use crate::task::raw::Notified;
 use crossbeam_utils::CachePadded;
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 /// Every this many ticks (LIFO polls count) a worker does its maintenance:
@@ -52,6 +53,10 @@ pub(crate) struct Context {
     /// injector, so a few tasks that keep yielding cannot keep outside work
     /// waiting for the periodic injector check.
     yielded: RefCell<Vec<Notified>>,
+    /// The current-thread runtime's core only (`turn`): yielded tasks moved
+    /// here when the queue was empty, as the queue's front. One thread
+    /// touches the core, so they skip the stealable deque's atomics.
+    ready: RefCell<VecDeque<Notified>>,
     is_searching: Cell<bool>,
     tick: Cell<u32>,
     rng: Cell<u32>,
@@ -119,6 +124,7 @@ impl Context {
             local,
             lifo: Cell::new(None),
             yielded: RefCell::new(Vec::new()),
+            ready: RefCell::new(VecDeque::new()),
             is_searching: Cell::new(false),
             tick: Cell::new(0),
             rng: Cell::new(0x9E37_79B9 ^ (index as u32 + 1).wrapping_mul(0x85EB_CA6B)),
@@ -237,13 +243,17 @@ impl Context {
             // its park polls the reactor anyway).
             self.poll_drivers_before_yielded();
         }
-        if let Some(task) = self.next_task() {
+        if let Some(task) = self.next_task_of_core() {
             self.run_task(task);
             return true;
         }
         if self.has_yielded() {
             self.poll_drivers_before_yielded();
-            self.flush_yielded();
+            // The queue is empty (`next_task_of_core` found nothing): the
+            // yielded tasks become its front, run before anything pushed
+            // from now on, as at its back in `flush_yielded`.
+            let mut ready = self.ready.borrow_mut();
+            ready.extend(self.yielded.borrow_mut().drain(..));
             return true;
         }
         if let Some(task) = self.steal_work() {
@@ -251,6 +261,26 @@ impl Context {
             return true;
         }
         self.shared.time().process_if_due()
+    }
+
+    /// `next_task` for the current-thread runtime's core: the ready list
+    /// (yielded tasks, see `turn`) between the LIFO slot and the queue,
+    /// which gives `next_task`'s order (the list holds the queue's front).
+    fn next_task_of_core(&self) -> Option<Notified> {
+        if self.is_maintenance_tick() {
+            // Behind the ready list, as behind the queue's front.
+            self.flush_yielded();
+            if let Some(task) = self.steal_injector() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.lifo.take() {
+            return Some(task);
+        }
+        let ready = self.ready.borrow_mut().pop_front();
+        ready
+            .or_else(|| self.local.pop())
+            .or_else(|| self.steal_injector())
     }
 
     /// `run`'s park, with its counters (the current-thread runtime).
@@ -267,6 +297,10 @@ impl Context {
     /// exits (see there): the current-thread runtime's core, once stopped.
     pub(super) fn release_queued(&self) {
         if let Some(task) = self.lifo.take() {
+            self.shared.push_remote(task);
+        }
+        let ready = std::mem::take(&mut *self.ready.borrow_mut());
+        for task in ready {
             self.shared.push_remote(task);
         }
         let yielded = std::mem::take(&mut *self.yielded.borrow_mut());
