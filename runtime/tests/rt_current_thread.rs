@@ -462,3 +462,36 @@ fn dropped_inside_its_own_task_panics_and_shuts_down() {
         check_dropped_inside(panic, &drops, task, &handle);
     });
 }
+
+/// `Send` tasks that yield run again in the order they yielded, each after
+/// every task that was ready before it (round robin), on the core's queue.
+#[test]
+fn yielded_tasks_run_round_robin() {
+    let rt = rt();
+    let order = rt.block_on(async {
+        let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let tasks: Vec<_> = (0..3)
+            .map(|i| {
+                let order = order.clone();
+                runtime::spawn(async move {
+                    for round in 0..3 {
+                        order.lock().unwrap().push((i, round));
+                        runtime::task::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let order = order.lock().unwrap().clone();
+        order
+    });
+    // First round: the last spawned runs first (the LIFO slot), then the
+    // queue in order; every later round repeats the first round's order.
+    let first = [2, 0, 1];
+    let expected: Vec<(usize, usize)> = (0..3)
+        .flat_map(|r| first.iter().map(move |&i| (i, r)))
+        .collect();
+    assert_eq!(order, expected);
+}
