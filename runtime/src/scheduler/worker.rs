@@ -268,8 +268,14 @@ impl Context {
     /// which gives `next_task`'s order (the list holds the queue's front).
     fn next_task_of_core(&self) -> Option<Notified> {
         if self.is_maintenance_tick() {
-            // Behind the ready list, as behind the queue's front.
-            self.flush_yielded();
+            // To the queue's back: behind the ready list, which is the
+            // queue's front (and the whole queue if the deque is empty).
+            if self.local.is_empty() {
+                let mut ready = self.ready.borrow_mut();
+                ready.extend(self.yielded.borrow_mut().drain(..));
+            } else {
+                self.flush_yielded();
+            }
             if let Some(task) = self.steal_injector() {
                 return Some(task);
             }
