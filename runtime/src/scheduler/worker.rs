@@ -268,14 +268,15 @@ impl Context {
     /// which gives `next_task`'s order (the list holds the queue's front).
     fn next_task_of_core(&self) -> Option<Notified> {
         if self.is_maintenance_tick() {
-            // To the queue's back: behind the ready list, which is the
-            // queue's front (and the whole queue if the deque is empty).
-            if self.local.is_empty() {
-                let mut ready = self.ready.borrow_mut();
-                ready.extend(self.yielded.borrow_mut().drain(..));
-            } else {
-                self.flush_yielded();
+            // The deque's tasks, then the yielded ones, to the back of the
+            // ready list (the queue's front): the same order, and the next
+            // passes skip the deque (nobody steals from the core).
+            let mut ready = self.ready.borrow_mut();
+            while let Some(task) = self.local.pop() {
+                ready.push_back(task);
             }
+            ready.extend(self.yielded.borrow_mut().drain(..));
+            drop(ready);
             if let Some(task) = self.steal_injector() {
                 return Some(task);
             }
