@@ -53,9 +53,11 @@ pub(crate) struct Context {
     /// injector, so a few tasks that keep yielding cannot keep outside work
     /// waiting for the periodic injector check.
     yielded: RefCell<Vec<Notified>>,
-    /// The current-thread runtime's core only (`turn`): yielded tasks moved
-    /// here when the queue was empty, as the queue's front. One thread
-    /// touches the core, so they skip the stealable deque's atomics.
+    /// The current-thread runtime's core only (`turn`): the front of its
+    /// queue. Yielded tasks move here when the queue runs dry, and the
+    /// deque's and the yielded tasks at the maintenance tick (in queue
+    /// order). One thread touches the core, so they skip the stealable
+    /// deque's atomics.
     ready: RefCell<VecDeque<Notified>>,
     is_searching: Cell<bool>,
     tick: Cell<u32>,
