@@ -428,3 +428,55 @@ fn remote_wakes_under_load() {
         });
     });
 }
+
+/// Awaiting a `LocalSet` runs it until every task has finished: tasks
+/// spawned before, tasks spawned by its tasks, and tasks waiting for a
+/// timer or for a wake from another thread; not one returns early.
+#[test]
+fn awaiting_a_local_set_runs_all_its_tasks() {
+    watchdog("local_set_awaited", || {
+        let rt = support::runtime(2);
+        let set = LocalSet::new();
+        let done = Rc::new(Cell::new(0));
+        let here = std::thread::current().id();
+        for i in 0..10u64 {
+            let done = done.clone();
+            let (tx, rx) = oneshot::channel();
+            // Woken from a worker thread, after a timer there.
+            rt.spawn(async move {
+                runtime::time::sleep(Duration::from_millis(i)).await;
+                tx.send(i).unwrap();
+            });
+            set.spawn_local(async move {
+                assert_eq!(rx.await.unwrap(), i);
+                assert_eq!(std::thread::current().id(), here);
+                // A child spawned from inside the set, with a local timer.
+                let d = done.clone();
+                spawn_local(async move {
+                    runtime::time::sleep(Duration::from_millis(1)).await;
+                    d.set(d.get() + 1);
+                });
+                done.set(done.get() + 1);
+            });
+        }
+        rt.block_on(set);
+        assert_eq!(done.get(), 20, "every task and child ran to the end");
+    });
+}
+
+/// An empty set is done at once; a set whose tasks all finished is done.
+#[test]
+fn awaiting_an_empty_local_set_returns() {
+    watchdog("local_set_awaited_empty", || {
+        let rt = support::runtime(1);
+        rt.block_on(LocalSet::new());
+        let set = LocalSet::new();
+        let ran = Rc::new(Cell::new(false));
+        let r = ran.clone();
+        set.spawn_local(async move { r.set(true) });
+        rt.block_on(async {
+            set.await;
+        });
+        assert!(ran.get());
+    });
+}

@@ -331,3 +331,167 @@ fn a_yielding_block_on_future_does_not_starve_tasks() {
         });
     });
 }
+
+/// Local tasks count in the metrics (spawned, completed, live) as the
+/// `Send` ones do, and appear in the task dump.
+#[test]
+fn local_tasks_count_in_metrics_and_dump() {
+    let rt = rt();
+    let pending_ids = rt.block_on(async {
+        let done: Vec<_> = (0..3)
+            .map(|i| runtime::task::spawn_local(async move { Rc::new(i) }))
+            .collect();
+        for (i, t) in done.into_iter().enumerate() {
+            assert_eq!(*t.await.unwrap(), i);
+        }
+        runtime::spawn(async {}).await.unwrap();
+        // Two local tasks that never finish (`Rc` state: not `Send`).
+        let pending: Vec<_> = (0..2)
+            .map(|_| {
+                let rc = Rc::new(());
+                runtime::task::spawn_local(async move {
+                    let _rc = rc;
+                    std::future::pending::<()>().await
+                })
+            })
+            .collect();
+        // Let them start.
+        runtime::task::yield_now().await;
+        pending.iter().map(|t| t.id()).collect::<Vec<_>>()
+    });
+    let m = rt.handle().metrics();
+    assert_eq!(m.spawned_tasks, 6, "3 + 2 local tasks and 1 `Send` task");
+    assert_eq!(m.completed_tasks, 4);
+    assert_eq!(m.live_tasks, 2);
+    let dump = rt.handle().dump();
+    assert_eq!(dump.tasks().len(), 2);
+    for id in pending_ids {
+        assert!(dump.get(id).is_some(), "local task {id:?} in the dump");
+    }
+    drop(rt);
+}
+
+fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
+    match panic.downcast::<String>() {
+        Ok(s) => *s,
+        Err(panic) => panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+/// Spawns a pending `Send` task and a pending local task on `handle`'s
+/// runtime (inside its `block_on`), each counting its future's drops.
+fn spawn_pending(drops: &support::Counter) -> runtime::task::JoinHandle<()> {
+    let local_guard = drops.guard();
+    drop(runtime::task::spawn_local(async move {
+        let _guard = local_guard;
+        let _not_send = Rc::new(());
+        std::future::pending::<()>().await
+    }));
+    let guard = drops.guard();
+    runtime::spawn(async move {
+        let _guard = guard;
+        std::future::pending::<()>().await
+    })
+}
+
+/// What a runtime dropped inside its own `block_on` must leave: the panic
+/// with advice for this flavor, every task's future dropped once, handles
+/// resolved as cancelled, later spawns refused.
+fn check_dropped_inside(
+    panic: Box<dyn std::any::Any + Send>,
+    drops: &support::Counter,
+    task: runtime::task::JoinHandle<()>,
+    handle: &runtime::Handle,
+) {
+    let msg = panic_message(panic);
+    assert!(
+        msg.contains("current-thread runtime") && msg.contains("block_on"),
+        "advice for this flavor: {msg}"
+    );
+    assert!(!msg.contains("worker threads"), "{msg}");
+    assert_eq!(drops.get(), 2, "both futures dropped, once each");
+    let err = futures::executor::block_on(task).unwrap_err();
+    assert!(err.is_cancelled());
+    let late = futures::executor::block_on(handle.spawn(async {})).unwrap_err();
+    assert!(late.is_cancelled());
+}
+
+/// Dropped by the `block_on` future itself: the panic leaves `block_on`
+/// and the shutdown completes on the way out.
+#[test]
+fn dropped_inside_its_block_on_future_panics_and_shuts_down() {
+    support::watchdog("dropped_inside_block_on_future", || {
+        let rt = rt();
+        let handle = rt.handle().clone();
+        let drops = support::Counter::new();
+        let d = drops.clone();
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            handle.block_on(async move {
+                let _task = spawn_pending(&d);
+                runtime::task::yield_now().await;
+                drop(rt);
+            })
+        }));
+        let panic = out.expect_err("dropping it inside `block_on` panics");
+        // The task's handle went with the future's state: a probe spawned
+        // now must resolve as cancelled too.
+        let probe = handle.spawn(async {});
+        check_dropped_inside(panic, &drops, probe, &handle);
+    });
+}
+
+/// Dropped by one of its tasks: that task panics (its handle says so), and
+/// the shutdown completes when `block_on` returns.
+#[test]
+fn dropped_inside_its_own_task_panics_and_shuts_down() {
+    support::watchdog("dropped_inside_own_task", || {
+        let rt = rt();
+        let handle = rt.handle().clone();
+        let drops = support::Counter::new();
+        let d = drops.clone();
+        let (task, dropper) = handle.block_on(async move {
+            let task = spawn_pending(&d);
+            runtime::task::yield_now().await;
+            let dropper = runtime::spawn(async move { drop(rt) });
+            (task, dropper.await)
+        });
+        let panic = dropper.unwrap_err().into_panic();
+        check_dropped_inside(panic, &drops, task, &handle);
+    });
+}
+
+/// `Send` tasks that yield run again in the order they yielded, each after
+/// every task that was ready before it (round robin), on the core's queue.
+#[test]
+fn yielded_tasks_run_round_robin() {
+    let rt = rt();
+    let order = rt.block_on(async {
+        let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let tasks: Vec<_> = (0..3)
+            .map(|i| {
+                let order = order.clone();
+                runtime::spawn(async move {
+                    for round in 0..3 {
+                        order.lock().unwrap().push((i, round));
+                        runtime::task::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let order = order.lock().unwrap().clone();
+        order
+    });
+    // First round: the last spawned runs first (the LIFO slot), then the
+    // queue in order; every later round repeats the first round's order.
+    let first = [2, 0, 1];
+    let expected: Vec<(usize, usize)> = (0..3)
+        .flat_map(|r| first.iter().map(move |&i| (i, r)))
+        .collect();
+    assert_eq!(order, expected);
+}

@@ -205,10 +205,12 @@ pub struct RuntimeMetrics {
     /// Per worker, by worker index.
     pub workers: Vec<WorkerMetrics>,
     /// Tasks spawned and not yet completed (`spawn_blocking` closures
-    /// included): the length of the runtime's task list.
+    /// and a current-thread runtime's local tasks included): the length of
+    /// the runtime's task lists.
     pub live_tasks: usize,
     /// Tasks spawned since the runtime started (`spawn_blocking` closures
-    /// included; tasks refused during shutdown not).
+    /// and a current-thread runtime's local tasks included; tasks refused
+    /// during shutdown not).
     pub spawned_tasks: u64,
     /// Tasks completed (with a value, a panic or a cancellation).
     pub completed_tasks: u64,
@@ -252,10 +254,15 @@ impl RuntimeMetrics {
         let blocking_spawns = c.blocking_spawns.load(Relaxed);
         let completed_elsewhere =
             c.remote_completions.load(Relaxed) + c.blocking_completions.load(Relaxed);
-        let spawned_tasks =
-            workers.iter().map(|w| w.spawned).sum::<u64>() + remote_spawns + blocking_spawns;
-        let completed_tasks =
-            workers.iter().map(|w| w.completed).sum::<u64>() + completed_elsewhere;
+        // A current-thread runtime's local tasks, counted by its set.
+        let (local_spawns, local_completions) = shared.local_task_counts();
+        let spawned_tasks = workers.iter().map(|w| w.spawned).sum::<u64>()
+            + remote_spawns
+            + blocking_spawns
+            + local_spawns;
+        let completed_tasks = workers.iter().map(|w| w.completed).sum::<u64>()
+            + completed_elsewhere
+            + local_completions;
         let blocking = shared.blocking().stats();
         RuntimeMetrics {
             workers,

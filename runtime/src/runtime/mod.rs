@@ -234,6 +234,16 @@ impl Runtime {
             // panic while the thread already unwinds (a panicking task that
             // owned its runtime) would abort the process.
             if on_own_worker && !matches!(mode, Mode::Background) && !std::thread::panicking() {
+                if shared.current_thread().is_some() {
+                    panic!(
+                        "a current-thread runtime was dropped or shut down from inside its own \
+                         `block_on` (in one of its tasks or in the future given to `block_on`), \
+                         which would have to wait for itself. The shutdown completes when that \
+                         `block_on` returns; to wait for it, drop the runtime after `block_on` \
+                         returns (for example at the end of `main`), or call \
+                         `Runtime::shutdown_background()` to not wait"
+                    );
+                }
                 panic!(
                     "a runtime was dropped or shut down from one of its own worker threads, \
                      which would have to wait for itself. The shutdown goes on in the \

@@ -114,6 +114,7 @@ pub(crate) struct Wakeups {
 
 impl Wakeups {
     /// True if a wake-up is pending.
+    #[inline]
     pub(crate) fn any(&self) -> bool {
         // SeqCst: pairs with the compare-exchange in `notify`; the token
         // left in the parker orders it anyway, this is the fast path.
@@ -373,20 +374,28 @@ fn drive<F: Future + ?Sized>(
         }
         // At least one turn, however often the future wakes itself: a
         // `block_on` future that keeps yielding must not starve the tasks.
-        let mut ran = false;
-        for _ in 0..TURNS_PER_LOOK {
-            if !cx_core.turn() {
-                break;
-            }
-            ran = true;
-            if wakeups.any() {
-                break;
-            }
-        }
+        let ran = run_turns(cx_core, &wakeups);
         if !ran && !local_more && !wakeups.any() && !shared.is_stopped() {
             cx_core.park_idle();
         }
     }
+}
+
+/// Up to `TURNS_PER_LOOK` turns of the core, until it runs out of work or
+/// a wake-up of the `block_on` is pending; true if a turn did something.
+/// Not generic (unlike `drive`), so the turns inline into one loop.
+fn run_turns(core: &Core, wakeups: &Wakeups) -> bool {
+    let mut ran = false;
+    for _ in 0..TURNS_PER_LOOK {
+        if !core.turn() {
+            break;
+        }
+        ran = true;
+        if wakeups.any() {
+            break;
+        }
+    }
+    ran
 }
 
 /// The grace period of `shutdown_timeout` on a current-thread runtime:

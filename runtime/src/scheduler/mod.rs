@@ -145,8 +145,12 @@ impl Shared {
 
     /// Runs `f` on every live task (the task dump; see `OwnedTasks::for_each`
     /// for what `f` may do).
-    pub(crate) fn for_each_task(&self, f: impl FnMut(&ListedTask)) {
-        self.owned.for_each(f);
+    pub(crate) fn for_each_task(&self, mut f: impl FnMut(&ListedTask)) {
+        self.owned.for_each(&mut f);
+        if let Some(ct) = &self.current_thread {
+            // A current-thread runtime's local tasks (`spawn_local`).
+            ct.local.for_each_task(f);
+        }
     }
 
     /// Cancels every live task (the start of `shutdown_timeout`'s grace
@@ -161,9 +165,19 @@ impl Shared {
         self.owned.wait_empty(deadline)
     }
 
-    /// The number of live tasks.
+    /// The number of live tasks (a current-thread runtime's local tasks
+    /// included).
     pub(crate) fn num_tasks(&self) -> usize {
-        self.owned.len()
+        let local = self.current_thread.as_ref().map_or(0, |ct| ct.local.len());
+        self.owned.len() + local
+    }
+
+    /// Local tasks (`spawn_local` on a current-thread runtime) spawned and
+    /// completed so far; zero for the multi-thread runtime.
+    pub(crate) fn local_task_counts(&self) -> (u64, u64) {
+        self.current_thread
+            .as_ref()
+            .map_or((0, 0), |ct| ct.local.counts())
     }
 
     /// Takes a completed task off the list (a `Schedule::release`). Returns

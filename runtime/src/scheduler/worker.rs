@@ -10,6 +10,7 @@ use crate::metrics::worker::WorkerCounters;
 use crate::task::raw::Notified;
 use crossbeam_utils::CachePadded;
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 /// Every this many ticks (LIFO polls count) a worker does its maintenance:
@@ -52,6 +53,12 @@ pub(crate) struct Context {
     /// injector, so a few tasks that keep yielding cannot keep outside work
     /// waiting for the periodic injector check.
     yielded: RefCell<Vec<Notified>>,
+    /// The current-thread runtime's core only (`turn`): the front of its
+    /// queue. Yielded tasks move here when the queue runs dry, and the
+    /// deque's and the yielded tasks at the maintenance tick (in queue
+    /// order). One thread touches the core, so they skip the stealable
+    /// deque's atomics.
+    ready: RefCell<VecDeque<Notified>>,
     is_searching: Cell<bool>,
     /// Set when `run_task` hit the LIFO cap: the next `next_task` looks at
     /// the injector first (outside work is not left waiting behind a
@@ -123,6 +130,7 @@ impl Context {
             local,
             lifo: Cell::new(None),
             yielded: RefCell::new(Vec::new()),
+            ready: RefCell::new(VecDeque::new()),
             is_searching: Cell::new(false),
             injector_turn: Cell::new(false),
             tick: Cell::new(0),
@@ -227,15 +235,23 @@ impl Context {
     pub(super) fn turn(&self) -> bool {
         self.tick.set(self.tick.get().wrapping_add(1));
         if self.is_maintenance_tick() {
-            self.poll_drivers_now();
+            // No other worker waits in the reactor here: without a
+            // registered socket it has nothing to report, so the system
+            // call is skipped (the one thread registers its sockets itself;
+            // its park polls the reactor anyway).
+            self.poll_drivers_before_yielded();
         }
-        if let Some(task) = self.next_task() {
+        if let Some(task) = self.next_task_of_core() {
             self.run_task(task);
             return true;
         }
         if self.has_yielded() {
             self.poll_drivers_before_yielded();
-            self.flush_yielded();
+            // The queue is empty (`next_task_of_core` found nothing): the
+            // yielded tasks become its front, run before anything pushed
+            // from now on, as at its back in `flush_yielded`.
+            let mut ready = self.ready.borrow_mut();
+            ready.extend(self.yielded.borrow_mut().drain(..));
             return true;
         }
         if let Some(task) = self.steal_work() {
@@ -243,6 +259,39 @@ impl Context {
             return true;
         }
         self.shared.time().process_if_due()
+    }
+
+    /// `next_task` for the current-thread runtime's core: the ready list
+    /// (yielded tasks, see `turn`) between the LIFO slot and the queue,
+    /// which gives `next_task`'s order (the list holds the queue's front).
+    fn next_task_of_core(&self) -> Option<Notified> {
+        if self.injector_turn.replace(false) {
+            // As in `next_task`: outside work's turn after a LIFO chain.
+            if let Some(task) = self.steal_injector() {
+                return Some(task);
+            }
+        }
+        if self.is_maintenance_tick() {
+            // The deque's tasks, then the yielded ones, to the back of the
+            // ready list (the queue's front): the same order, and the next
+            // passes skip the deque (nobody steals from the core).
+            let mut ready = self.ready.borrow_mut();
+            while let Some(task) = self.local.pop() {
+                ready.push_back(task);
+            }
+            ready.extend(self.yielded.borrow_mut().drain(..));
+            drop(ready);
+            if let Some(task) = self.steal_injector() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.lifo.take() {
+            return Some(task);
+        }
+        let ready = self.ready.borrow_mut().pop_front();
+        ready
+            .or_else(|| self.local.pop())
+            .or_else(|| self.steal_injector())
     }
 
     /// `run`'s park, with its counters (the current-thread runtime).
@@ -259,6 +308,10 @@ impl Context {
     /// exits (see there): the current-thread runtime's core, once stopped.
     pub(super) fn release_queued(&self) {
         if let Some(task) = self.lifo.take() {
+            self.shared.push_remote(task);
+        }
+        let ready = std::mem::take(&mut *self.ready.borrow_mut());
+        for task in ready {
             self.shared.push_remote(task);
         }
         let yielded = std::mem::take(&mut *self.yielded.borrow_mut());
@@ -335,7 +388,7 @@ impl Context {
             self.local.push(task);
         }
         drop(yielded);
-        self.shared.notify_parked();
+        self.notify_others();
         true
     }
 
@@ -393,7 +446,7 @@ impl Context {
         }
         if let Some(next) = self.lifo.take() {
             self.local.push(next);
-            self.shared.notify_parked();
+            self.notify_others();
             self.injector_turn.set(true);
         }
     }
@@ -601,6 +654,17 @@ impl Context {
         Park::Sleep(None)
     }
 
+    /// After this worker pushed to its own queue: wakes another worker to
+    /// help, if the idle rules call for it. With one worker (a
+    /// current-thread runtime, or `worker_threads(1)`) there is nobody
+    /// else, and the idle state's read-modify-write is skipped.
+    #[inline]
+    fn notify_others(&self) {
+        if self.shared.remotes.len() > 1 {
+            self.shared.notify_parked();
+        }
+    }
+
     /// This worker's counters (`crate::metrics`); only this thread writes
     /// them.
     #[inline]
@@ -618,7 +682,7 @@ impl Context {
         }
         if let Some(prev) = self.lifo.replace(Some(task)) {
             self.local.push(prev);
-            self.shared.notify_parked();
+            self.notify_others();
         }
     }
 }

@@ -40,6 +40,7 @@ pub(crate) struct Scope {
 }
 
 /// This thread's scope slot (`crate::context`).
+#[inline]
 fn slot<R>(f: impl FnOnce(&Cell<Option<Scope>>) -> R) -> R {
     crate::context::with(|cx| f(&cx.poll_scope))
 }
@@ -54,6 +55,7 @@ impl PollScope {
     /// or own the output of a COMPLETE task (which nobody polls any more)
     /// while it drops it: either way no other thread touches the task's
     /// poll-only fields.
+    #[inline]
     pub(super) fn enter(header: &Header, deliver: bool) -> PollScope {
         let scope = Scope {
             header: NonNull::from(header),
@@ -65,6 +67,7 @@ impl PollScope {
 }
 
 impl Drop for PollScope {
+    #[inline]
     fn drop(&mut self) {
         slot(|c| c.set(self.0));
     }

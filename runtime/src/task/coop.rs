@@ -25,12 +25,14 @@ fn slot<R>(f: impl FnOnce(&Cell<Option<u8>>) -> R) -> R {
 pub(crate) struct Budget(Option<u8>);
 
 impl Budget {
+    #[inline]
     pub(crate) fn reset() -> Budget {
         Budget(slot(|c| c.replace(Some(BUDGET))))
     }
 }
 
 impl Drop for Budget {
+    #[inline]
     fn drop(&mut self) {
         slot(|c| c.set(self.0));
     }

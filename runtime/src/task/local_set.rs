@@ -25,7 +25,7 @@
 use super::list::OwnedTasks;
 use super::raw::{Header, Notified, Schedule};
 use super::{new_local_task, JoinHandle};
-use crate::loom::{Arc, AtomicBool, Mutex, Ordering};
+use crate::loom::{Arc, AtomicBool, AtomicU64, Mutex, Ordering};
 use crate::Runtime;
 use futures_util::task::AtomicWaker;
 use std::cell::{Cell, RefCell};
@@ -113,6 +113,10 @@ pub(crate) struct LocalShared {
     /// The set of a current-thread runtime: futures are wrapped in
     /// `Pinned` (the runtime may be dropped on another thread).
     of_runtime: bool,
+    /// Tasks spawned (listed) and completed (unlisted by their own
+    /// completion), for the runtime's metrics (`Shared::local_task_counts`).
+    spawned: AtomicU64,
+    completed: AtomicU64,
 }
 
 impl LocalShared {
@@ -137,6 +141,8 @@ impl LocalShared {
             owned: OwnedTasks::new(1),
             waker: AtomicWaker::new(),
             of_runtime,
+            spawned: AtomicU64::new(0),
+            completed: AtomicU64::new(0),
         })
     }
 
@@ -172,7 +178,11 @@ impl LocalShared {
         // where `Pinned` leaks the future instead of dropping it.
         let (listed, notified, handle) = unsafe { new_local_task(future, self.clone()) };
         match self.owned.insert(listed) {
-            Ok(()) => self.push_local(notified),
+            Ok(()) => {
+                // Relaxed: a statistic; nothing is published through it.
+                self.spawned.fetch_add(1, Ordering::Relaxed);
+                self.push_local(notified);
+            }
             Err(refused) => {
                 // Closed (the set is being dropped, or its runtime shuts
                 // down): complete it as cancelled on the spot.
@@ -265,6 +275,26 @@ impl LocalShared {
         self.owned.len() == 0
     }
 
+    /// The number of live tasks.
+    pub(crate) fn len(&self) -> usize {
+        self.owned.len()
+    }
+
+    /// Tasks spawned and tasks completed so far (the runtime's metrics).
+    pub(crate) fn counts(&self) -> (u64, u64) {
+        // Relaxed (both): statistics, as the runtime's own counters.
+        (
+            self.spawned.load(Ordering::Relaxed),
+            self.completed.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Runs `f` on every live task (the runtime's task dump; see
+    /// `OwnedTasks::for_each` for what `f` may do).
+    pub(crate) fn for_each_task(&self, f: impl FnMut(&super::raw::ListedTask)) {
+        self.owned.for_each(f);
+    }
+
     /// Refuses new tasks from here on.
     pub(crate) fn close(&self) {
         self.owned.close();
@@ -314,7 +344,12 @@ impl Schedule for Arc<LocalShared> {
     }
 
     fn release(&self, task: &Header) -> bool {
-        self.owned.remove(task)
+        let listed = self.owned.remove(task);
+        if listed {
+            // Relaxed: a statistic.
+            self.completed.fetch_add(1, Ordering::Relaxed);
+        }
+        listed
     }
 }
 
@@ -406,9 +441,10 @@ where
 ///
 /// Spawn onto it with [`spawn_local`](LocalSet::spawn_local) (or, while it
 /// runs, [`task::spawn_local`](spawn_local)); its tasks run while it runs:
-/// inside [`run_until`](LocalSet::run_until), awaited in `block_on` or in a
-/// task (of a multi-thread runtime too: the future it returns is `!Send`,
-/// so only in `block_on` or a local task), or through
+/// inside [`run_until`](LocalSet::run_until), or while the set itself is
+/// awaited (until all its tasks finish), in `block_on` or in a task (of a
+/// multi-thread runtime too: both futures are `!Send`, so only in
+/// `block_on` or a local task), or through
 /// [`block_on`](LocalSet::block_on). Timers, sockets, `spawn` and
 /// `spawn_blocking` work inside its tasks as anywhere in the runtime.
 ///
@@ -538,6 +574,57 @@ impl Drop for LocalSet {
         // refuses it (the task completes as cancelled).
         let _entered = enter(&self.shared);
         self.shared.shutdown();
+    }
+}
+
+/// Awaiting a `LocalSet` runs its tasks until every one of them has
+/// finished (Tokio's `impl Future for LocalSet`): await it inside
+/// `block_on` or a local task. Tasks spawned meanwhile (by its tasks, or
+/// from outside through [`spawn_local`](LocalSet::spawn_local) before it
+/// is awaited) are waited for too.
+///
+/// Each poll runs at most 61 of the set's tasks, then yields to the
+/// runtime (waking itself if tasks are left).
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::Cell;
+/// use std::rc::Rc;
+///
+/// let rt = runtime::Runtime::new().unwrap();
+/// let local = runtime::task::LocalSet::new();
+/// let count = Rc::new(Cell::new(0));
+/// for _ in 0..3 {
+///     let count = count.clone();
+///     local.spawn_local(async move {
+///         runtime::task::yield_now().await;
+///         count.set(count.get() + 1);
+///     });
+/// }
+/// rt.block_on(local);
+/// assert_eq!(count.get(), 3);
+/// ```
+impl Future for LocalSet {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let shared = &self.shared;
+        // Registered before the tick: a wake from another thread after the
+        // tick's last look at the remote queue wakes us for another poll.
+        shared.register(cx.waker());
+        let _entered = enter(shared);
+        if shared.tick() {
+            // Tasks are left: come back after the runtime had its turn.
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        } else if shared.is_empty() {
+            Poll::Ready(())
+        } else {
+            // Every live task waits for something, which wakes it (and,
+            // through the registered waker, us).
+            Poll::Pending
+        }
     }
 }
 

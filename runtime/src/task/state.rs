@@ -131,6 +131,7 @@ impl State {
         }
     }
 
+    #[inline]
     pub(crate) fn load(&self) -> Snapshot {
         // Acquire: pairs with the AcqRel of `transition_to_complete`, so a
         // reader that sees COMPLETE also sees the stored output.
@@ -164,6 +165,7 @@ impl State {
     /// Pairs with `transition_to_idle` / `transition_to_complete` of the
     /// previous poller: the future's memory as they left it is visible.
     #[must_use = "the outcome says what the caller must do next"]
+    #[inline]
     pub(crate) fn transition_to_running(&self) -> TransitionToRunning {
         self.fetch_update(|mut s| {
             debug_assert!(s.is_scheduled(), "polled a task that was not scheduled");
@@ -186,6 +188,7 @@ impl State {
     /// the poll, it stays SCHEDULED and the caller re-queues it with the
     /// reference it holds; otherwise that reference is released.
     #[must_use = "the outcome says what the caller must do next"]
+    #[inline]
     pub(crate) fn transition_to_idle(&self) -> TransitionToIdle {
         self.fetch_update(|mut s| {
             debug_assert!(s.is_running());
@@ -210,6 +213,7 @@ impl State {
     /// Acquire load; Acquire sees the waker it published with
     /// `set_join_waker`.
     #[must_use = "the outcome says what the caller must do next"]
+    #[inline]
     pub(crate) fn transition_to_complete(&self) -> Snapshot {
         let prev = Snapshot(self.val.fetch_xor(RUNNING | COMPLETE, Ordering::AcqRel));
         debug_assert!(prev.is_running() && !prev.is_complete());
@@ -240,6 +244,7 @@ impl State {
 
     /// A wake consuming a waker's reference (`Waker::wake`).
     #[must_use = "the outcome says what the caller must do next"]
+    #[inline]
     pub(crate) fn transition_to_notified_by_val(&self) -> Notify {
         self.fetch_update(|mut s| {
             if s.is_running() {
@@ -267,6 +272,7 @@ impl State {
     /// A wake keeping the waker's reference (`Waker::wake_by_ref`): takes a
     /// new reference only when the task must be queued.
     #[must_use = "the outcome says what the caller must do next"]
+    #[inline]
     pub(crate) fn transition_to_notified_by_ref(&self) -> Notify {
         self.fetch_update(|mut s| {
             if s.is_complete() {
@@ -388,6 +394,7 @@ impl State {
         })
     }
 
+    #[inline]
     pub(crate) fn ref_inc(&self) {
         // Relaxed: a new reference is made from an existing one, which
         // already keeps the task alive (as `Arc::clone`).
@@ -402,6 +409,7 @@ impl State {
 
     /// Releases `n` references; true if they were the last ones.
     #[must_use = "the outcome says what the caller must do next"]
+    #[inline]
     pub(crate) fn ref_dec(&self, n: usize) -> bool {
         // AcqRel: Release orders this holder's accesses before the free;
         // Acquire makes the deallocating thread see every other holder's
