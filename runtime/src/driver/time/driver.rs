@@ -288,8 +288,16 @@ impl Driver {
             return (Poll::Ready(()), Wake::Covered);
         }
         let tick = self.tick_ceil(deadline);
+        // Allocated outside the lock; dropped unused if due after all.
         let shared = self.new_timer(tick, Some(waker.clone()));
         let mut inner = self.lock_running();
+        if tick <= inner.wheel.elapsed() {
+            // Another thread moved the clock past the deadline and fired
+            // that tick since the clock was read above: due now. (Filing
+            // it on the next tick instead would make a paused clock jump
+            // one tick past the deadline to fire it.)
+            return (Poll::Ready(()), Wake::Covered);
+        }
         let (entry, wake) = self.insert(&mut inner, tick, shared.clone());
         *key = Some(Key { shared, entry });
         (Poll::Pending, wake)
@@ -306,9 +314,10 @@ impl Driver {
     ) -> (super::wheel::Key, Wake) {
         let entry = match inner.wheel.insert(tick, timer) {
             Ok(entry) => entry,
-            // The wheel already stands at that tick while the clock, read a
-            // moment earlier, did not: fire on the next tick (by then the
-            // clock has passed the deadline).
+            // The wheel already stands at that tick. Not reached: both
+            // callers look under the lock first (`poll_sleep` compares the
+            // tick with the wheel's, `reset` reads the clock). Kept as the
+            // safe answer: fire on the next tick.
             Err(timer) => {
                 let next = inner.wheel.elapsed() + 1;
                 timer.set_tick(next);
