@@ -426,15 +426,16 @@ fn remote_spawn_is_not_held_back_by_a_spawn_chain() {
             rt.spawn(async move { link(links, run) });
         }
         wait_until("the chain runs", || links.load(SeqCst) > 100);
-        let before = links.load(SeqCst);
         let (l, r) = (links.clone(), run.clone());
         let remote = rt.spawn(async move {
             r.store(false, SeqCst);
             l.load(SeqCst)
         });
+        // Read once the push is done: the links counted since then ran
+        // while the remote task waited in the injector (this thread being
+        // descheduled before the read only makes the count smaller).
+        let before = links.load(SeqCst);
         let at_run = rt.block_on(remote).unwrap();
-        // `before` was read after the push, so the links counted since then
-        // ran while the remote task waited in the injector.
         worst = worst.max(at_run.saturating_sub(before));
     }
     assert!(
