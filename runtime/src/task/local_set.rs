@@ -171,11 +171,12 @@ impl LocalShared {
         F::Output: 'static,
     {
         assert!(self.is_owner(), "{NO_LOCAL_SET}");
-        // SAFETY: our `Schedule` polls only on the owner thread (the queue
-        // is owner-only, and only an owner-thread `tick` runs tasks), which
-        // is this one; tasks are completed without a poll on this thread
-        // (`LocalSet`'s drop) or, for a runtime's set, possibly elsewhere,
-        // where `Pinned` leaks the future instead of dropping it.
+        // Our `Schedule` polls only on the owner thread (the queue is
+        // owner-only, and only an owner-thread `tick` runs tasks), which is
+        // this one; tasks are completed without a poll on this thread
+        // (`LocalSet`'s drop) or, for a runtime's set, possibly elsewhere.
+        // SAFETY: so the future is polled and dropped only here, or leaked
+        // elsewhere (`Pinned`), as `new_local_task` requires.
         let (listed, notified, handle) = unsafe { new_local_task(future, self.clone()) };
         match self.owned.insert(listed) {
             Ok(()) => {

@@ -217,13 +217,13 @@ pub(super) struct RawTask {
     ptr: NonNull<Header>,
 }
 
-// SAFETY: a task is shared between threads by design; every access to its
+// A task is shared between threads by design; every access to its
 // interior goes through the state protocol (the header's atomics decide
 // who may touch which field). The future and output are `Send`
 // (`task::new_task`), or the task is local (`task::new_local_task`): its
 // scheduler polls and drops the future only on the thread that owns it,
-// and the output leaves that thread only through a `JoinHandle`, which is
-// `Send` only if the output is.
+// and the output leaves that thread only through a `JoinHandle`.
+// SAFETY: so moving the reference itself between threads is sound.
 unsafe impl Send for RawTask {}
 // SAFETY: as for `Send`: `&RawTask` only exposes the header's atomics and
 // protocol-guarded fields.

@@ -174,13 +174,13 @@ impl Reactor {
             if token == WAKER_TOKEN || token == TIMER_TOKEN {
                 continue;
             }
-            // SAFETY: the token is the address of a `ScheduledIo` that the
-            // reactor keeps alive, in `resources` or in `released`, until
-            // the end of the first dispatch after its deregistration (the
-            // module docs say why no event for it is left after that). This
-            // event was read by the poll this dispatch follows, with the
-            // caller holding the `Poller` throughout, so that end has not
-            // come yet.
+            // The token is the address of a `ScheduledIo` that the reactor
+            // keeps alive, in `resources` or in `released`, until the end
+            // of the first dispatch after its deregistration (the module
+            // docs say why no event for it is left after that). This event
+            // was read by the poll this dispatch follows, with the caller
+            // holding the `Poller` throughout.
+            // SAFETY: so that end has not come yet: the pointee is alive.
             let io = unsafe { &*(token.0 as *const ScheduledIo) };
             let mut bits = 0;
             if event.is_readable() {
