@@ -49,6 +49,14 @@ impl Wake for CountingWaker {
     }
 }
 
+/// Polls `timer` once, registering it with the timer wheel, and checks it
+/// is not due yet.
+async fn register(mut timer: std::pin::Pin<&mut runtime::time::Sleep>) {
+    assert!(poll_fn(|cx| Poll::Ready(timer.as_mut().poll(cx)))
+        .await
+        .is_pending());
+}
+
 #[test]
 fn timer_types_are_send_sync_and_sleep_is_unpin() {
     fn send_sync<T: Send + Sync>() {}
@@ -147,9 +155,7 @@ fn reset_moves_the_deadline_both_ways() {
         let start = time::now();
         let mut timer = pin!(sleep(Duration::from_secs(100)));
         // Register it, then bring it forward.
-        assert!(poll_fn(|cx| Poll::Ready(timer.as_mut().poll(cx)))
-            .await
-            .is_pending());
+        register(timer.as_mut()).await;
         timer.as_mut().reset(start + Duration::from_secs(2));
         timer.as_mut().await;
         assert_eq!(time::now() - start, Duration::from_secs(2));
@@ -167,9 +173,7 @@ fn reset_on_the_real_clock_keeps_the_lower_bound() {
     let rt = runtime(2);
     rt.block_on(async {
         let mut timer = pin!(sleep(Duration::from_secs(3600)));
-        assert!(poll_fn(|cx| Poll::Ready(timer.as_mut().poll(cx)))
-            .await
-            .is_pending());
+        register(timer.as_mut()).await;
         let deadline = Instant::now() + Duration::from_millis(20);
         timer.as_mut().reset(deadline);
         timer.await;
@@ -452,9 +456,7 @@ fn a_pushed_back_sleep_fires_at_its_new_deadline_without_an_early_wake_up() {
     rt.block_on(async {
         let start = time::now();
         let mut timer = Box::pin(sleep(Duration::from_secs(10)));
-        assert!(poll_fn(|cx| Poll::Ready(timer.as_mut().poll(cx)))
-            .await
-            .is_pending());
+        register(timer.as_mut()).await;
         for secs in [20, 30, 30] {
             timer.as_mut().reset(start + Duration::from_secs(secs));
         }
@@ -470,9 +472,7 @@ fn a_sleep_reset_earlier_after_a_push_back_fires_at_the_earlier_deadline() {
     rt.block_on(async {
         let start = time::now();
         let mut timer = Box::pin(sleep(Duration::from_secs(100)));
-        assert!(poll_fn(|cx| Poll::Ready(timer.as_mut().poll(cx)))
-            .await
-            .is_pending());
+        register(timer.as_mut()).await;
         // Earlier (through the wheel lock), later (without it), earlier
         // again: the last deadline counts.
         timer.as_mut().reset(start + Duration::from_secs(2));
@@ -490,9 +490,7 @@ fn a_sleep_reset_to_a_passed_deadline_completes_at_once() {
     rt.block_on(async {
         let start = time::now();
         let mut timer = Box::pin(sleep(Duration::from_secs(100)));
-        assert!(poll_fn(|cx| Poll::Ready(timer.as_mut().poll(cx)))
-            .await
-            .is_pending());
+        register(timer.as_mut()).await;
         timer.as_mut().reset(start);
         assert!(timer.is_elapsed(), "a passed deadline is elapsed at once");
         timer.as_mut().await;

@@ -391,8 +391,8 @@ mod tests {
     fn many_sockets_each_get_only_their_own_events() {
         let (reactor, mut poller) = Reactor::new().unwrap();
         let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        let mut sockets = Vec::new();
-        for _ in 0..200 {
+        // A socket registered for reading, with a counting waker waiting.
+        let register = || {
             let mut socket = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
             let (key, io) = reactor.register(&mut socket, Interest::READABLE).unwrap();
             let counter = Arc::new(Counter(Count::new(0)));
@@ -400,23 +400,15 @@ mod tests {
             assert!(io
                 .poll_ready(&mut Context::from_waker(&waker), Direction::Read)
                 .is_pending());
-            sockets.push((socket, key, io, counter));
-        }
+            (socket, key, io, counter)
+        };
+        let mut sockets: Vec<_> = (0..200).map(|_| register()).collect();
         // Drop a few in the middle (their slots are reused below, their
         // state is kept until the next dispatch).
         for (mut socket, key, _, _) in sockets.drain(50..60) {
             reactor.deregister(key, &mut socket);
         }
-        for _ in 0..10 {
-            let mut socket = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
-            let (key, io) = reactor.register(&mut socket, Interest::READABLE).unwrap();
-            let counter = Arc::new(Counter(Count::new(0)));
-            let waker = Waker::from(counter.clone());
-            assert!(io
-                .poll_ready(&mut Context::from_waker(&waker), Direction::Read)
-                .is_pending());
-            sockets.push((socket, key, io, counter));
-        }
+        sockets.extend((0..10).map(|_| register()));
         // Every third socket gets a datagram.
         for (socket, ..) in sockets.iter().step_by(3) {
             sender.send_to(b"x", socket.local_addr().unwrap()).unwrap();
