@@ -225,7 +225,7 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    // SAFETY: the future is `Send`: it may be polled and dropped anywhere.
+    // SAFETY: `F` is `Send`, for which `new_local_task` requires nothing.
     unsafe { new_local_task(future, scheduler) }
 }
 
@@ -234,6 +234,7 @@ where
 ///
 /// # Safety
 ///
+/// Unless `F` is `Send` (then nothing is required: `new_task`),
 /// `scheduler` must poll the task, and complete it (which drops the
 /// future), only on the thread that calls this function; and if the task
 /// may be completed elsewhere (a runtime shut down on another thread), the
