@@ -60,10 +60,6 @@ pub(crate) struct Context {
     /// deque's atomics.
     ready: RefCell<VecDeque<Notified>>,
     is_searching: Cell<bool>,
-    /// Set when `run_task` hit the LIFO cap: the next `next_task` looks at
-    /// the injector first (outside work is not left waiting behind a
-    /// chain of tasks until the maintenance tick).
-    injector_turn: Cell<bool>,
     tick: Cell<u32>,
     rng: Cell<u32>,
     parker: Parker,
@@ -132,7 +128,6 @@ impl Context {
             yielded: RefCell::new(Vec::new()),
             ready: RefCell::new(VecDeque::new()),
             is_searching: Cell::new(false),
-            injector_turn: Cell::new(false),
             tick: Cell::new(0),
             rng: Cell::new(0x9E37_79B9 ^ (index as u32 + 1).wrapping_mul(0x85EB_CA6B)),
             parker,
@@ -265,12 +260,6 @@ impl Context {
     /// (yielded tasks, see `turn`) between the LIFO slot and the queue,
     /// which gives `next_task`'s order (the list holds the queue's front).
     fn next_task_of_core(&self) -> Option<Notified> {
-        if self.injector_turn.replace(false) {
-            // As in `next_task`: outside work's turn after a LIFO chain.
-            if let Some(task) = self.steal_injector() {
-                return Some(task);
-            }
-        }
         if self.is_maintenance_tick() {
             // The deque's tasks, then the yielded ones, to the back of the
             // ready list (the queue's front): the same order, and the next
@@ -356,14 +345,6 @@ impl Context {
     }
 
     fn next_task(&self) -> Option<Notified> {
-        if self.injector_turn.replace(false) {
-            // A chain of tasks waking each other hit the LIFO cap: outside
-            // work gets a turn now, not only at the maintenance tick (a
-            // chain of slow tasks would make that tick late in real time).
-            if let Some(task) = self.steal_injector() {
-                return Some(task);
-            }
-        }
         if self.is_maintenance_tick() {
             // Yielded tasks must not wait forever behind a busy queue either.
             self.flush_yielded();
@@ -392,12 +373,40 @@ impl Context {
         true
     }
 
+    /// Moves this worker's fair share of the injector into the back of the
+    /// local queue, as `steal_injector` does, without taking a task out.
+    fn take_injector_share(&self) {
+        let injector = &self.shared.injector;
+        if injector.is_empty() {
+            return;
+        }
+        let share = self.injector_share();
+        let before = self.local.len();
+        loop {
+            let taken = self.local.len().saturating_sub(before);
+            if taken >= share {
+                return;
+            }
+            match injector.steal_batch_with_limit(&self.local, share - taken) {
+                Steal::Success(()) => {}
+                Steal::Empty => return,
+                Steal::Retry => continue,
+            }
+        }
+    }
+
+    /// This worker's fair share of the injector: `queued / workers + 1`,
+    /// at most `MAX_INJECTOR_BATCH`.
+    fn injector_share(&self) -> usize {
+        (self.shared.injector.len() / self.shared.remotes.len() + 1).min(MAX_INJECTOR_BATCH)
+    }
+
     /// Takes this worker's fair share of the injector (`queued / workers +
     /// 1`, at most `MAX_INJECTOR_BATCH`) into the local queue and returns
     /// one task of it.
     fn steal_injector(&self) -> Option<Notified> {
         let injector = &self.shared.injector;
-        let share = (injector.len() / self.shared.remotes.len() + 1).min(MAX_INJECTOR_BATCH);
+        let share = self.injector_share();
         let first = loop {
             match injector.steal_batch_with_limit_and_pop(&self.local, share) {
                 Steal::Success(task) => break task,
@@ -445,9 +454,16 @@ impl Context {
             }
         }
         if let Some(next) = self.lifo.take() {
+            // The chain has had its turn: outside work that waited in the
+            // injector goes into the queue ahead of the chain's next task
+            // (otherwise it would wait a whole chain of polls more).
+            // No other worker is woken for it: this one runs the queue's
+            // front next. (A wake here made a chain of spawns bounce
+            // between the workers: each cap woke the parked one through
+            // the reactor's eventfd, about a third of `chained_spawn`'s
+            // time. Tokio does not wake anyone here either.)
+            self.take_injector_share();
             self.local.push(next);
-            self.notify_others();
-            self.injector_turn.set(true);
         }
     }
 
