@@ -59,6 +59,9 @@ pub(crate) struct Context {
     /// `task::local_set`: this thread's id, cached on first use
     /// (`std::thread::current()` clones an `Arc`).
     pub(crate) thread_id: Cell<Option<ThreadId>>,
+    /// `task`: the block of task ids this thread hands out, `(next, end)`
+    /// (empty: `next == end`).
+    pub(crate) task_ids: Cell<(u64, u64)>,
 }
 
 impl Context {
@@ -75,6 +78,7 @@ impl Context {
             task_name: Cell::new(ptr::null()),
             local_set: Cell::new(ptr::null()),
             thread_id: Cell::new(None),
+            task_ids: Cell::new((0, 0)),
         }
     }
 }
