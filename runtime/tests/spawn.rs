@@ -164,6 +164,33 @@ fn task_ids_are_unique() {
     assert_eq!(ids.len(), 1000, "task ids collide");
 }
 
+/// Ids stay unique when many threads spawn at once (each hands out ids
+/// from its own block): outside threads, the workers, and threads that
+/// come and go, across more ids than one block holds.
+#[test]
+fn task_ids_are_unique_across_spawning_threads() {
+    let rt = runtime::Builder::new().worker_threads(2).build().unwrap();
+    let ids = Arc::new(Mutex::new(Vec::new()));
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            let (handle, ids) = (rt.handle().clone(), ids.clone());
+            s.spawn(move || {
+                for _ in 0..300 {
+                    // From this thread, and from a task on a worker.
+                    let outer = handle.spawn(async { runtime::spawn(async {}).id().as_u64() });
+                    let outer_id = outer.id().as_u64();
+                    let inner = handle.block_on(async { outer.await.unwrap() });
+                    ids.lock().unwrap().extend([outer_id, inner]);
+                }
+            });
+        }
+    });
+    let ids = ids.lock().unwrap();
+    let unique: HashSet<u64> = ids.iter().copied().collect();
+    assert_eq!(ids.len(), 2400);
+    assert_eq!(unique.len(), ids.len(), "task ids collide");
+}
+
 /// Two tasks that log and yield, on one worker: between two entries of one
 /// task there is an entry of the other (until the other has finished).
 #[test]
