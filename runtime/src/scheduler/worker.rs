@@ -60,6 +60,14 @@ pub(crate) struct Context {
     /// deque's atomics.
     ready: RefCell<VecDeque<Notified>>,
     is_searching: Cell<bool>,
+    /// Set while `poll` runs a task on this worker: a task that the poll
+    /// wakes and that lands in the local queue wakes no other worker yet
+    /// (`schedule_wake`).
+    polling: Cell<bool>,
+    /// A wake during the current poll pushed a task to the local queue:
+    /// once the poll returns, another worker is woken to help if the idle
+    /// rules call for it and the queue still holds work.
+    notify_after_poll: Cell<bool>,
     /// Set when `run_task` hit the LIFO cap: the next `next_task` looks at
     /// the injector first (outside work is not left waiting behind a
     /// chain of tasks until the maintenance tick).
@@ -132,6 +140,8 @@ impl Context {
             yielded: RefCell::new(Vec::new()),
             ready: RefCell::new(VecDeque::new()),
             is_searching: Cell::new(false),
+            polling: Cell::new(false),
+            notify_after_poll: Cell::new(false),
             injector_turn: Cell::new(false),
             tick: Cell::new(0),
             rng: Cell::new(0x9E37_79B9 ^ (index as u32 + 1).wrapping_mul(0x85EB_CA6B)),
@@ -426,7 +436,7 @@ impl Context {
             self.shared.notify_parked();
         }
         self.counters().polls.incr();
-        task.run();
+        self.poll(task);
         // Tasks woken by the one that just ran go first (message passing
         // latency), but only a few in a row. Each counts as a tick, so the
         // periodic checks keep their pace.
@@ -439,15 +449,31 @@ impl Context {
                 Some(next) => {
                     self.tick.set(self.tick.get().wrapping_add(1));
                     self.counters().polls.incr();
-                    next.run();
+                    self.poll(next);
                 }
                 None => return,
             }
         }
         if let Some(next) = self.lifo.take() {
+            // To the back of the queue, without waking another worker (as
+            // in Tokio): this worker runs it after what is queued, and a
+            // helper woken for it would mostly pull one of a chain of tasks
+            // that wake each other away from the rest of the chain.
             self.local.push(next);
-            self.notify_others();
             self.injector_turn.set(true);
+        }
+    }
+
+    /// Polls one task. If its wakes pushed tasks to the local queue, another
+    /// worker is woken to help once the poll has returned (see
+    /// `schedule_wake`).
+    #[inline]
+    fn poll(&self, task: Notified) {
+        self.polling.set(true);
+        task.run();
+        self.polling.set(false);
+        if self.notify_after_poll.replace(false) && !self.local.is_empty() {
+            self.notify_others();
         }
     }
 
@@ -672,17 +698,45 @@ impl Context {
         &self.counters
     }
 
+    /// Pushes a task spawned on this worker into the LIFO slot; the task
+    /// it displaces goes to the local queue, and another worker is woken
+    /// at once to help (new work is there to run in parallel).
+    #[inline]
+    pub(super) fn schedule_local(&self, task: Notified) {
+        if let Some(prev) = self.lifo.replace(Some(task)) {
+            self.local.push(prev);
+            self.notify_others();
+        }
+    }
+
     /// Pushes a task woken on this worker: into the LIFO slot, or, for a
     /// task woken during its own poll, into the yielded list.
+    ///
+    /// A task displaced from the LIFO slot goes to the local queue. If the
+    /// wake comes from a task's poll on this worker, another worker is
+    /// woken to help only when that poll returns (`poll`), and once however
+    /// many tasks the poll woke: the woken tasks usually want what their
+    /// waker is still working on (the channel it sends on, the lock it
+    /// releases), and a helper woken at once would run them in parallel
+    /// with their waker, both fighting over the same cache lines (in
+    /// `channel_fan_in` most passes then cost twice the time of one worker
+    /// running them all). The price: a poll that wakes tasks and then runs
+    /// for long keeps them waiting until it returns, as it keeps the LIFO
+    /// slot's task waiting anyway. Outside a poll (timers, I/O events) the
+    /// helper is woken at once.
     #[inline]
-    pub(super) fn schedule_local(&self, task: Notified, is_yield: bool) {
+    pub(super) fn schedule_wake(&self, task: Notified, is_yield: bool) {
         if is_yield {
             self.yielded.borrow_mut().push(task);
             return;
         }
         if let Some(prev) = self.lifo.replace(Some(task)) {
             self.local.push(prev);
-            self.notify_others();
+            if self.polling.get() {
+                self.notify_after_poll.set(true);
+            } else {
+                self.notify_others();
+            }
         }
     }
 }
