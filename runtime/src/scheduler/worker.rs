@@ -719,8 +719,8 @@ impl Context {
     /// waker is still working on (the channel it sends on, the lock it
     /// releases), and a helper woken at once would run them in parallel
     /// with their waker, both fighting over the same cache lines (in
-    /// `channel_fan_in` most passes then cost twice the time of one worker
-    /// running them all). The price: a poll that wakes tasks and then runs
+    /// `channel_fan_in` such a pass takes two to three times as long as one worker
+    /// running it all). The price: a poll that wakes tasks and then runs
     /// for long keeps them waiting until it returns, as it keeps the LIFO
     /// slot's task waiting anyway. Outside a poll (timers, I/O events) the
     /// helper is woken at once.
