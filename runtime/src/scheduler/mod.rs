@@ -17,6 +17,8 @@ mod loom_park;
 mod loom_pool;
 pub(crate) mod park;
 pub(crate) mod queue;
+#[cfg(all(test, not(runtime_loom)))]
+mod wake_tests;
 pub(crate) mod worker;
 
 use crate::blocking::BlockingPool;
@@ -364,7 +366,7 @@ impl Shared {
         worker::with_current(|cx| match cx {
             Some(cx) if Arc::ptr_eq(&cx.shared, self) => {
                 cx.counters().spawned.incr();
-                cx.schedule_local(task, false);
+                cx.schedule_local(task);
             }
             _ => {
                 self.metrics.count_remote_spawn();
@@ -430,7 +432,7 @@ impl Shared {
 
     fn schedule_task(self: &Arc<Self>, task: Notified, is_yield: bool) {
         worker::with_current(|cx| match cx {
-            Some(cx) if Arc::ptr_eq(&cx.shared, self) => cx.schedule_local(task, is_yield),
+            Some(cx) if Arc::ptr_eq(&cx.shared, self) => cx.schedule_wake(task, is_yield),
             _ => self.push_remote(task),
         })
     }

@@ -60,6 +60,14 @@ pub(crate) struct Context {
     /// deque's atomics.
     ready: RefCell<VecDeque<Notified>>,
     is_searching: Cell<bool>,
+    /// Set while `poll` runs a task on this worker: a task that the poll
+    /// wakes and that lands in the local queue wakes no other worker yet
+    /// (`schedule_wake`).
+    polling: Cell<bool>,
+    /// A wake during the current poll pushed a task to the local queue:
+    /// once the poll returns, another worker is woken to help if the idle
+    /// rules call for it and the queue still holds work.
+    notify_after_poll: Cell<bool>,
     tick: Cell<u32>,
     rng: Cell<u32>,
     parker: Parker,
@@ -128,6 +136,8 @@ impl Context {
             yielded: RefCell::new(Vec::new()),
             ready: RefCell::new(VecDeque::new()),
             is_searching: Cell::new(false),
+            polling: Cell::new(false),
+            notify_after_poll: Cell::new(false),
             tick: Cell::new(0),
             rng: Cell::new(0x9E37_79B9 ^ (index as u32 + 1).wrapping_mul(0x85EB_CA6B)),
             parker,
@@ -435,7 +445,7 @@ impl Context {
             self.shared.notify_parked();
         }
         self.counters().polls.incr();
-        task.run();
+        self.poll(task);
         // Tasks woken by the one that just ran go first (message passing
         // latency), but only a few in a row. Each counts as a tick, so the
         // periodic checks keep their pace.
@@ -448,7 +458,7 @@ impl Context {
                 Some(next) => {
                     self.tick.set(self.tick.get().wrapping_add(1));
                     self.counters().polls.incr();
-                    next.run();
+                    self.poll(next);
                 }
                 None => return,
             }
@@ -457,13 +467,28 @@ impl Context {
             // The chain has had its turn: outside work that waited in the
             // injector goes into the queue ahead of the chain's next task
             // (otherwise it would wait a whole chain of polls more).
-            // No other worker is woken for it: this one runs the queue's
-            // front next. (A wake here made a chain of spawns bounce
-            // between the workers: each cap woke the parked one through
-            // the reactor's eventfd, about a third of `chained_spawn`'s
-            // time. Tokio does not wake anyone here either.)
+            // Then the chain's task, to the back of the queue, without
+            // waking another worker (as in Tokio): this worker runs it
+            // after what is queued, and a helper woken for it would mostly
+            // pull one of a chain of tasks that wake each other away from
+            // the rest of the chain (a chain of spawns bounced between the
+            // workers that way, each cap waking the parked one through the
+            // reactor's eventfd: a third of `chained_spawn`'s time).
             self.take_injector_share();
             self.local.push(next);
+        }
+    }
+
+    /// Polls one task. If its wakes pushed tasks to the local queue, another
+    /// worker is woken to help once the poll has returned (see
+    /// `schedule_wake`).
+    #[inline]
+    fn poll(&self, task: Notified) {
+        self.polling.set(true);
+        task.run();
+        self.polling.set(false);
+        if self.notify_after_poll.replace(false) && !self.local.is_empty() {
+            self.notify_others();
         }
     }
 
@@ -688,17 +713,45 @@ impl Context {
         &self.counters
     }
 
+    /// Pushes a task spawned on this worker into the LIFO slot; the task
+    /// it displaces goes to the local queue, and another worker is woken
+    /// at once to help (new work is there to run in parallel).
+    #[inline]
+    pub(super) fn schedule_local(&self, task: Notified) {
+        if let Some(prev) = self.lifo.replace(Some(task)) {
+            self.local.push(prev);
+            self.notify_others();
+        }
+    }
+
     /// Pushes a task woken on this worker: into the LIFO slot, or, for a
     /// task woken during its own poll, into the yielded list.
+    ///
+    /// A task displaced from the LIFO slot goes to the local queue. If the
+    /// wake comes from a task's poll on this worker, another worker is
+    /// woken to help only when that poll returns (`poll`), and once however
+    /// many tasks the poll woke: the woken tasks usually want what their
+    /// waker is still working on (the channel it sends on, the lock it
+    /// releases), and a helper woken at once would run them in parallel
+    /// with their waker, both fighting over the same cache lines (in
+    /// `channel_fan_in` such a pass takes two to three times as long as one worker
+    /// running it all). The price: a poll that wakes tasks and then runs
+    /// for long keeps them waiting until it returns, as it keeps the LIFO
+    /// slot's task waiting anyway. Outside a poll (timers, I/O events) the
+    /// helper is woken at once.
     #[inline]
-    pub(super) fn schedule_local(&self, task: Notified, is_yield: bool) {
+    pub(super) fn schedule_wake(&self, task: Notified, is_yield: bool) {
         if is_yield {
             self.yielded.borrow_mut().push(task);
             return;
         }
         if let Some(prev) = self.lifo.replace(Some(task)) {
             self.local.push(prev);
-            self.notify_others();
+            if self.polling.get() {
+                self.notify_after_poll.set(true);
+            } else {
+                self.notify_others();
+            }
         }
     }
 }
