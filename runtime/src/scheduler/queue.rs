@@ -36,6 +36,10 @@ use std::collections::VecDeque;
 /// this when the injector is found empty.
 const RETAINED_CAPACITY: usize = 1024;
 
+/// The most entries `steal_batch_with_limit_and_pop` moves besides the one
+/// it returns (a worker asks for at most its local buffer's 64).
+const MAX_BATCH: usize = 64;
+
 /// The shared FIFO queue for tasks spawned or woken outside the workers.
 pub(crate) struct Injector<T> {
     queue: Mutex<VecDeque<T>>,
@@ -86,22 +90,31 @@ impl<T> Injector<T> {
         }
     }
 
-    /// Takes the entry at the front and moves up to `limit - 1` more into
-    /// `dest`.
+    /// Takes the entry at the front and moves up to `limit - 1` more (at
+    /// most `MAX_BATCH`) into `dest`. The batch is copied out under the
+    /// lock and pushed into `dest` after it, so pushers wait for a few
+    /// moves, not for `dest`'s pushes.
     pub(crate) fn steal_batch_with_limit_and_pop(
         &self,
         dest: &Worker<T>,
         limit: usize,
     ) -> Steal<T> {
-        let mut queue = self.queue.lock();
-        let Some(first) = queue.pop_front() else {
-            return Steal::Empty;
+        let mut batch: [Option<T>; MAX_BATCH] = [const { None }; MAX_BATCH];
+        let first = {
+            let mut queue = self.queue.lock();
+            let Some(first) = queue.pop_front() else {
+                return Steal::Empty;
+            };
+            let n = queue.len().min(limit.saturating_sub(1)).min(MAX_BATCH);
+            for (slot, t) in batch.iter_mut().zip(queue.drain(..n)) {
+                *slot = Some(t);
+            }
+            self.after_take(&mut queue);
+            first
         };
-        let n = queue.len().min(limit.saturating_sub(1));
-        for t in queue.drain(..n) {
+        for t in batch.into_iter().map_while(|t| t) {
             dest.push(t);
         }
-        self.after_take(&mut queue);
         Steal::Success(first)
     }
 
@@ -209,7 +222,7 @@ mod tests {
     #[test]
     fn batch_returns_the_front_and_moves_at_most_limit_minus_one() {
         let injector = Injector::new();
-        for i in 0..100 {
+        for i in 0..40 {
             injector.push(i);
         }
         let dest = Worker::new_fifo();
@@ -218,7 +231,7 @@ mod tests {
             Steal::Success(0)
         ));
         assert_eq!(dest.len(), 9);
-        assert_eq!(injector.len(), 90);
+        assert_eq!(injector.len(), 30);
         for i in 1..10 {
             assert_eq!(dest.pop(), Some(i));
         }
@@ -227,7 +240,7 @@ mod tests {
             injector.steal_batch_with_limit_and_pop(&dest, 1000),
             Steal::Success(10)
         ));
-        assert_eq!(dest.len(), 89);
+        assert_eq!(dest.len(), 29);
         assert!(injector.is_empty());
         assert_eq!(dest.pop(), Some(11));
         let empty: Injector<i32> = Injector::new();
@@ -235,6 +248,18 @@ mod tests {
             empty.steal_batch_with_limit_and_pop(&dest, 5),
             Steal::Empty
         ));
+        // At most `MAX_BATCH` move besides the one returned.
+        for i in 0..200 {
+            injector.push(i);
+        }
+        let dest = Worker::new_fifo();
+        assert!(matches!(
+            injector.steal_batch_with_limit_and_pop(&dest, 1000),
+            Steal::Success(0)
+        ));
+        assert_eq!(dest.len(), MAX_BATCH);
+        assert_eq!(injector.len(), 199 - MAX_BATCH);
+        assert_eq!(dest.pop(), Some(1));
     }
 
     #[test]
