@@ -36,9 +36,16 @@ const PAUSED_IO_GRACE: Duration = Duration::from_millis(2);
 /// starve the rest of the queue.
 pub(super) const MAX_LIFO_POLLS_PER_TICK: usize = 3;
 
-/// The most tasks taken from the injector at once. A worker takes its fair
-/// share, `queued / workers + 1`, up to this.
-const MAX_INJECTOR_BATCH: usize = 128;
+/// The most tasks a visit to the injector moves into the local queue: the
+/// entries crossbeam-deque's local queue holds without growing (its
+/// buffer's initial and smallest capacity). A worker takes its fair share
+/// of the injector, `queued / workers + 1`, but no more than fit in its
+/// buffer as it is, plus the one it runs. A batch that grew the buffer
+/// would have it shrunk again as it drains: two reallocations per batch,
+/// freed through crossbeam's epoch collector, which left about half a byte
+/// of resident memory per remotely spawned task in the workers' malloc
+/// arenas (issue 15; the cap was 128 before).
+const LOCAL_QUEUE_BUFFER: usize = 64;
 
 /// A worker's own state, reachable from its thread while it runs (the
 /// scheduler's `schedule` uses it to push woken tasks locally).
@@ -390,52 +397,33 @@ impl Context {
         if injector.is_empty() {
             return;
         }
-        let share = self.injector_share();
-        let before = self.local.len();
-        loop {
-            let taken = self.local.len().saturating_sub(before);
-            if taken >= share {
-                return;
-            }
-            match injector.steal_batch_with_limit(&self.local, share - taken) {
-                Steal::Success(()) => {}
-                Steal::Empty => return,
-                Steal::Retry => continue,
-            }
+        // All of it goes into the buffer, and the chain's task after it.
+        let room = LOCAL_QUEUE_BUFFER.saturating_sub(self.local.len() + 1);
+        let share = self.injector_share().min(room);
+        if share > 0 {
+            injector.steal_batch_with_limit(&self.local, share);
         }
     }
 
     /// This worker's fair share of the injector: `queued / workers + 1`,
-    /// at most `MAX_INJECTOR_BATCH`.
+    /// but no more than its local queue's buffer has room for, plus one
+    /// (the task a visit runs at once): see `LOCAL_QUEUE_BUFFER`.
     fn injector_share(&self) -> usize {
-        (self.shared.injector.len() / self.shared.remotes.len() + 1).min(MAX_INJECTOR_BATCH)
+        let room = LOCAL_QUEUE_BUFFER.saturating_sub(self.local.len());
+        (self.shared.injector.len() / self.shared.remotes.len() + 1).min(room + 1)
     }
 
     /// Takes this worker's fair share of the injector (`queued / workers +
-    /// 1`, at most `MAX_INJECTOR_BATCH`) into the local queue and returns
+    /// 1`, no more than the local queue's buffer has room for plus the one
+    /// returned: see `LOCAL_QUEUE_BUFFER`) into the local queue and returns
     /// one task of it.
     fn steal_injector(&self) -> Option<Notified> {
         let injector = &self.shared.injector;
-        let share = self.injector_share();
-        let first = loop {
-            match injector.steal_batch_with_limit_and_pop(&self.local, share) {
-                Steal::Success(task) => break task,
-                Steal::Empty => return None,
-                Steal::Retry => continue,
-            }
-        };
-        // One call stops at crossbeam's batch limit or a block boundary;
-        // keep going until the share is taken or the injector is empty.
-        let before = self.local.len();
-        let mut taken = 1;
-        while taken < share {
-            match injector.steal_batch_with_limit(&self.local, share - taken) {
-                Steal::Success(()) => taken = 1 + self.local.len().saturating_sub(before),
-                Steal::Empty => break,
-                Steal::Retry => continue,
-            }
+        match injector.steal_batch_with_limit_and_pop(&self.local, self.injector_share()) {
+            Steal::Success(task) => Some(task),
+            // The injector takes a lock: it never asks for a retry.
+            Steal::Empty | Steal::Retry => None,
         }
-        Some(first)
     }
 
     fn run_task(&self, task: Notified) {
