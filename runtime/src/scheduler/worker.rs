@@ -393,16 +393,12 @@ impl Context {
     /// Moves this worker's fair share of the injector into the back of the
     /// local queue, as `steal_injector` does, without taking a task out.
     fn take_injector_share(&self) {
-        let injector = &self.shared.injector;
-        if injector.is_empty() {
+        if self.shared.injector.is_empty() {
             return;
         }
         // All of it goes into the buffer, and the chain's task after it.
         let room = LOCAL_QUEUE_BUFFER.saturating_sub(self.local.len() + 1);
-        let share = self.injector_share().min(room);
-        if share > 0 {
-            injector.steal_batch_with_limit(&self.local, share);
-        }
+        self.move_from_injector(self.injector_share().min(room));
     }
 
     /// This worker's fair share of the injector: `queued / workers + 1`,
@@ -413,16 +409,49 @@ impl Context {
         (self.shared.injector.len() / self.shared.remotes.len() + 1).min(room + 1)
     }
 
-    /// Takes this worker's fair share of the injector (`queued / workers +
-    /// 1`, no more than the local queue's buffer has room for plus the one
-    /// returned: see `LOCAL_QUEUE_BUFFER`) into the local queue and returns
-    /// one task of it.
+    /// Takes this worker's fair share of the injector (`injector_share`)
+    /// into the local queue and returns one task of it.
     fn steal_injector(&self) -> Option<Notified> {
-        let injector = &self.shared.injector;
-        match injector.steal_batch_with_limit_and_pop(&self.local, self.injector_share()) {
-            Steal::Success(task) => Some(task),
-            // The injector takes a lock: it never asks for a retry.
-            Steal::Empty | Steal::Retry => None,
+        let share = self.injector_share();
+        let before = self.local.len();
+        let first = loop {
+            match self
+                .shared
+                .injector
+                .steal_batch_with_limit_and_pop(&self.local, share)
+            {
+                Steal::Success(task) => break task,
+                Steal::Empty => return None,
+                Steal::Retry => continue,
+            }
+        };
+        // What that call moved besides `first` counts towards the share.
+        let moved = self.local.len().saturating_sub(before);
+        self.move_from_injector((share - 1).saturating_sub(moved));
+        Some(first)
+    }
+
+    /// Moves up to `n` tasks from the injector to the back of the local
+    /// queue: one crossbeam call stops at its batch limit or at a block
+    /// boundary, so this keeps going until `n` are moved or the injector
+    /// is empty. (Others may steal from the local queue meanwhile, so the
+    /// count is a lower bound and this may move a few more.)
+    fn move_from_injector(&self, n: usize) {
+        let before = self.local.len();
+        loop {
+            let moved = self.local.len().saturating_sub(before);
+            if moved >= n {
+                return;
+            }
+            match self
+                .shared
+                .injector
+                .steal_batch_with_limit(&self.local, n - moved)
+            {
+                Steal::Success(()) => {}
+                Steal::Empty => return,
+                Steal::Retry => continue,
+            }
         }
     }
 
