@@ -36,16 +36,9 @@ const PAUSED_IO_GRACE: Duration = Duration::from_millis(2);
 /// starve the rest of the queue.
 pub(super) const MAX_LIFO_POLLS_PER_TICK: usize = 3;
 
-/// The most tasks a visit to the injector moves into the local queue: the
-/// entries crossbeam-deque's local queue holds without growing (its
-/// buffer's initial and smallest capacity). A worker takes its fair share
-/// of the injector, `queued / workers + 1`, but no more than fit in its
-/// buffer as it is, plus the one it runs. A batch that grew the buffer
-/// would have it shrunk again as it drains: two reallocations per batch,
-/// freed through crossbeam's epoch collector, which left about half a byte
-/// of resident memory per remotely spawned task in the workers' malloc
-/// arenas (issue 15; the cap was 128 before).
-const LOCAL_QUEUE_BUFFER: usize = 64;
+/// The most tasks taken from the injector at once. A worker takes its fair
+/// share, `queued / workers + 1`, up to this.
+const MAX_INJECTOR_BATCH: usize = 128;
 
 /// A worker's own state, reachable from its thread while it runs (the
 /// scheduler's `schedule` uses it to push woken tasks locally).
@@ -393,66 +386,56 @@ impl Context {
     /// Moves this worker's fair share of the injector into the back of the
     /// local queue, as `steal_injector` does, without taking a task out.
     fn take_injector_share(&self) {
-        if self.shared.injector.is_empty() {
+        let injector = &self.shared.injector;
+        if injector.is_empty() {
             return;
         }
-        // All of it goes into the buffer, and the chain's task after it.
-        let room = LOCAL_QUEUE_BUFFER.saturating_sub(self.local.len() + 1);
-        self.move_from_injector(self.injector_share().min(room));
-    }
-
-    /// This worker's fair share of the injector: `queued / workers + 1`,
-    /// but no more than its local queue's buffer has room for, plus one
-    /// (the task a visit runs at once): see `LOCAL_QUEUE_BUFFER`.
-    fn injector_share(&self) -> usize {
-        let room = LOCAL_QUEUE_BUFFER.saturating_sub(self.local.len());
-        (self.shared.injector.len() / self.shared.remotes.len() + 1).min(room + 1)
-    }
-
-    /// Takes this worker's fair share of the injector (`injector_share`)
-    /// into the local queue and returns one task of it.
-    fn steal_injector(&self) -> Option<Notified> {
         let share = self.injector_share();
         let before = self.local.len();
-        let first = loop {
-            match self
-                .shared
-                .injector
-                .steal_batch_with_limit_and_pop(&self.local, share)
-            {
-                Steal::Success(task) => break task,
-                Steal::Empty => return None,
-                Steal::Retry => continue,
-            }
-        };
-        // What that call moved besides `first` counts towards the share.
-        let moved = self.local.len().saturating_sub(before);
-        self.move_from_injector((share - 1).saturating_sub(moved));
-        Some(first)
-    }
-
-    /// Moves up to `n` tasks from the injector to the back of the local
-    /// queue: one crossbeam call stops at its batch limit or at a block
-    /// boundary, so this keeps going until `n` are moved or the injector
-    /// is empty. (Others may steal from the local queue meanwhile, so the
-    /// count is a lower bound and this may move a few more.)
-    fn move_from_injector(&self, n: usize) {
-        let before = self.local.len();
         loop {
-            let moved = self.local.len().saturating_sub(before);
-            if moved >= n {
+            let taken = self.local.len().saturating_sub(before);
+            if taken >= share {
                 return;
             }
-            match self
-                .shared
-                .injector
-                .steal_batch_with_limit(&self.local, n - moved)
-            {
+            match injector.steal_batch_with_limit(&self.local, share - taken) {
                 Steal::Success(()) => {}
                 Steal::Empty => return,
                 Steal::Retry => continue,
             }
         }
+    }
+
+    /// This worker's fair share of the injector: `queued / workers + 1`,
+    /// at most `MAX_INJECTOR_BATCH`.
+    fn injector_share(&self) -> usize {
+        (self.shared.injector.len() / self.shared.remotes.len() + 1).min(MAX_INJECTOR_BATCH)
+    }
+
+    /// Takes this worker's fair share of the injector (`queued / workers +
+    /// 1`, at most `MAX_INJECTOR_BATCH`) into the local queue and returns
+    /// one task of it.
+    fn steal_injector(&self) -> Option<Notified> {
+        let injector = &self.shared.injector;
+        let share = self.injector_share();
+        let first = loop {
+            match injector.steal_batch_with_limit_and_pop(&self.local, share) {
+                Steal::Success(task) => break task,
+                Steal::Empty => return None,
+                Steal::Retry => continue,
+            }
+        };
+        // One call stops at crossbeam's batch limit or a block boundary;
+        // keep going until the share is taken or the injector is empty.
+        let before = self.local.len();
+        let mut taken = 1;
+        while taken < share {
+            match injector.steal_batch_with_limit(&self.local, share - taken) {
+                Steal::Success(()) => taken = 1 + self.local.len().saturating_sub(before),
+                Steal::Empty => break,
+                Steal::Retry => continue,
+            }
+        }
+        Some(first)
     }
 
     fn run_task(&self, task: Notified) {
