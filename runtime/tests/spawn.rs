@@ -530,6 +530,76 @@ fn remote_batch_runs_ahead_of_a_spawn_chain() {
     );
 }
 
+/// A task spawned from outside while the only worker runs a chain of
+/// spawning tasks runs after the link that was running when it arrived,
+/// not after the LIFO cap: before each link taken from the LIFO slot, the
+/// worker looks at the injector, and waiting outside work goes into its
+/// queue ahead of the chain's next link. With a cap of 3 it waited up to 3
+/// links; when each link stalls (`spawn_many_remote_busy2`: 10 µs), that is
+/// up to 3 stalls per batch of remote tasks.
+///
+/// Deterministic on one worker: the first link waits until the remote task
+/// is in the injector, then counts itself and spawns the second.
+#[test]
+fn remote_spawn_runs_before_the_next_link_of_a_spawn_chain() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+
+    struct Chain {
+        links: AtomicU64,
+        started: AtomicBool,
+        pushed: AtomicBool,
+        run: AtomicBool,
+    }
+
+    fn link(chain: Arc<Chain>) {
+        runtime::spawn(async move {
+            if !chain.run.load(SeqCst) {
+                return;
+            }
+            if chain.links.load(SeqCst) == 0 {
+                chain.started.store(true, SeqCst);
+                let deadline = std::time::Instant::now() + Duration::from_secs(10);
+                while !chain.pushed.load(SeqCst) {
+                    assert!(
+                        std::time::Instant::now() < deadline,
+                        "the remote task was never pushed"
+                    );
+                    std::hint::spin_loop();
+                }
+            }
+            chain.links.fetch_add(1, SeqCst);
+            link(chain);
+        });
+    }
+
+    let rt = runtime::Builder::new().worker_threads(1).build().unwrap();
+    for round in 0..10 {
+        let chain = Arc::new(Chain {
+            links: AtomicU64::new(0),
+            started: AtomicBool::new(false),
+            pushed: AtomicBool::new(false),
+            run: AtomicBool::new(true),
+        });
+        {
+            let chain = chain.clone();
+            rt.spawn(async move { link(chain) });
+        }
+        wait_until("the chain's first link runs", || chain.started.load(SeqCst));
+        let remote = {
+            let chain = chain.clone();
+            rt.spawn(async move { chain.links.load(SeqCst) })
+        };
+        chain.pushed.store(true, SeqCst);
+        let seen = rt.block_on(remote).unwrap();
+        chain.run.store(false, SeqCst);
+        assert_eq!(
+            seen, 1,
+            "round {round}: a remote task waited {seen} links of a spawn chain \
+             (it should run right after the link that was running when it came)"
+        );
+    }
+}
+
 /// A chain of tasks that each spawn the next stays on its worker and does
 /// not keep waking the other one: hitting the LIFO cap wakes nobody (the
 /// worker runs its queue's front next). When it did, each cap woke the

@@ -453,36 +453,49 @@ impl Context {
         self.counters().polls.incr();
         self.poll(task);
         // Tasks woken by the one that just ran go first (message passing
-        // latency), but only a few in a row. Each counts as a tick, so the
-        // periodic checks keep their pace.
+        // latency), but only a few in a row, and none while outside work
+        // waits in the injector. Each counts as a tick, so the periodic
+        // checks keep their pace.
         for _ in 0..MAX_LIFO_POLLS_PER_TICK {
             if self.shared.is_stopped() {
                 // Shutting down: what the poll woke is left to the exit.
                 return;
             }
-            match self.lifo.take() {
-                Some(next) => {
-                    self.tick.set(self.tick.get().wrapping_add(1));
-                    self.counters().polls.incr();
-                    self.poll(next);
-                }
-                None => return,
+            let Some(next) = self.lifo.take() else {
+                return;
+            };
+            if !self.shared.injector.is_empty() {
+                // Remote work came in while the chain ran: it goes ahead
+                // of the chain's next task now, not at the cap (when each
+                // link stalls, as in `spawn_many_remote_busy2`, waiting
+                // for the cap cost up to three stalls per batch). Two
+                // loads of the injector's indexes per LIFO poll when it
+                // is empty.
+                self.yield_chain_to_injector(next);
+                return;
             }
+            self.tick.set(self.tick.get().wrapping_add(1));
+            self.counters().polls.incr();
+            self.poll(next);
         }
         if let Some(next) = self.lifo.take() {
-            // The chain has had its turn: outside work that waited in the
-            // injector goes into the queue ahead of the chain's next task
-            // (otherwise it would wait a whole chain of polls more).
-            // Then the chain's task, to the back of the queue, without
-            // waking another worker (as in Tokio): this worker runs it
-            // after what is queued, and a helper woken for it would mostly
-            // pull one of a chain of tasks that wake each other away from
-            // the rest of the chain (a chain of spawns bounced between the
-            // workers that way, each cap waking the parked one through the
-            // reactor's eventfd: a third of `chained_spawn`'s time).
-            self.take_injector_share();
-            self.local.push(next);
+            // The chain has had its turn.
+            self.yield_chain_to_injector(next);
         }
+    }
+
+    /// Ends a LIFO chain's turn: outside work that waits in the injector
+    /// goes into the queue ahead of the chain's next task (otherwise it
+    /// would wait a whole chain of polls more), then the chain's task, to
+    /// the back of the queue, without waking another worker (as in Tokio):
+    /// this worker runs it after what is queued, and a helper woken for it
+    /// would mostly pull one of a chain of tasks that wake each other away
+    /// from the rest of the chain (a chain of spawns bounced between the
+    /// workers that way, each cap waking the parked one through the
+    /// reactor's eventfd: a third of `chained_spawn`'s time).
+    fn yield_chain_to_injector(&self, next: Notified) {
+        self.take_injector_share();
+        self.local.push(next);
     }
 
     /// Polls one task. If its wakes pushed tasks to the local queue, another
