@@ -212,6 +212,10 @@ where
     S: Schedule,
 {
     let header = &cell.header;
+    // An `Ok` output without a destructor (`()` for most spawned tasks)
+    // has nothing to drop: a detached task leaves it in the stage, freed
+    // with the allocation, instead of moving it out again.
+    let trivial = !std::mem::needs_drop::<F::Output>() && output.is_ok();
     cell.stage.with_mut(|stage| {
         // SAFETY: RUNNING: exclusive access to the stage; the future was
         // already dropped (or is dropped here, after a Ready poll).
@@ -222,7 +226,9 @@ where
     if !prev.is_join_interested() {
         // Detached: nobody will read the output, so it is ours to drop
         // (COMPLETE without JOIN_INTEREST: nobody else touches the stage).
-        drop_output(cell);
+        if !trivial {
+            drop_output(cell);
+        }
     } else if prev.is_join_waker_set() {
         header.join_waker.with(|w| {
             // SAFETY: JOIN_WAKER is set and COMPLETE now too, so the handle
