@@ -99,6 +99,9 @@ impl Drop for SetCurrentGuard {
 }
 
 /// Runs `f` with the current handle, if any.
+// Always inlined: `spawn` passes its future through `f`, and a call here
+// cost one more copy of it (one that stalled on store forwarding).
+#[inline(always)]
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
     let current = current_slot(Cell::get);
     if current.is_null() {
