@@ -1,5 +1,6 @@
-//! When a task woken on a worker wakes another worker (`worker.rs`,
-//! `schedule_wake` and the LIFO cap in `run_task`): checked on a
+//! When a task woken or spawned on a worker wakes another worker
+//! (`worker.rs`: `schedule_wake`, `schedule_local` and the LIFO cap in
+//! `run_task`): checked on a
 //! two-worker runtime through the idle state's list of sleepers, which a
 //! notification changes at once, on the notifying thread.
 
@@ -130,6 +131,66 @@ fn wakes_during_a_poll_notify_once_it_returns() {
     );
     assert!(
         runs_on.contains(&(0, 1 - waker_worker)),
+        "X runs on the other worker: {runs_on:?}"
+    );
+}
+
+/// Tasks spawned during a poll, pushed to the worker's queue, wake the
+/// other worker only when that poll returns, and then they do (the same
+/// rule as for wakes).
+#[test]
+fn spawns_during_a_poll_notify_once_it_returns() {
+    let rt = crate::Builder::new().worker_threads(2).build().unwrap();
+    let x_ran = Arc::new(AtomicBool::new(false));
+    let runs_on = Arc::new(Mutex::new(Vec::new()));
+    let (spawner, x, y) = rt
+        .block_on(rt.spawn({
+            let x_ran = x_ran.clone();
+            let runs_on = runs_on.clone();
+            async move {
+                let handle = Handle::current();
+                let (me, other) = workers();
+                let parks = other_parked(&handle, other);
+                // X into the LIFO slot, then Y, which pushes X to the queue.
+                let x = crate::spawn({
+                    let runs_on = runs_on.clone();
+                    let x_ran = x_ran.clone();
+                    async move {
+                        runs_on.lock().unwrap().push(("x", workers().0));
+                        x_ran.store(true, Ordering::SeqCst);
+                    }
+                });
+                let y = crate::spawn({
+                    async move {
+                        runs_on.lock().unwrap().push(("y", workers().0));
+                        // Y keeps its worker busy: X can only run on the
+                        // other worker, woken after the spawning poll.
+                        let deadline = Instant::now() + WAIT;
+                        while !x_ran.load(Ordering::SeqCst) {
+                            assert!(
+                                Instant::now() < deadline,
+                                "no worker was woken for the queued task after the poll"
+                            );
+                            std::thread::yield_now();
+                        }
+                    }
+                });
+                let woken = "a spawn during a poll woke the other worker before the poll returned";
+                assert_eq!(handle.shared.idle.num_parked(), 1, "{woken}");
+                assert_eq!(handle.metrics().workers[other].parks, parks, "{woken}");
+                (me, x, y)
+            }
+        }))
+        .unwrap();
+    rt.block_on(x).unwrap();
+    rt.block_on(y).unwrap();
+    let runs_on = runs_on.lock().unwrap().clone();
+    assert!(
+        runs_on.contains(&("y", spawner)),
+        "Y runs next on the worker that spawned it: {runs_on:?}"
+    );
+    assert!(
+        runs_on.contains(&("x", 1 - spawner)),
         "X runs on the other worker: {runs_on:?}"
     );
 }
