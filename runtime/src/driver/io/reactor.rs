@@ -119,10 +119,15 @@ impl Poller {
             events.clear();
             return 0;
         }
-        events
-            .iter()
-            .filter(|e| e.token() != WAKER_TOKEN && e.token() != TIMER_TOKEN)
-            .count()
+        let mut count = 0;
+        for event in events.iter() {
+            match event.token() {
+                WAKER_TOKEN => {}
+                TIMER_TOKEN => timer.fired(),
+                _ => count += 1,
+            }
+        }
+        count
     }
 }
 
@@ -474,6 +479,42 @@ mod tests {
         let start = std::time::Instant::now();
         poller.poll(Some(Duration::from_millis(2)));
         assert!(start.elapsed() >= Duration::from_millis(2));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_wait_for_the_deadline_already_armed_does_not_set_the_timer_again() {
+        // Waits that end early (an unpark here; an I/O event in a server)
+        // and come back for the same next timer keep the timer's arming:
+        // one `timerfd_settime` for the deadline, not one per wait. The
+        // kept arming still ends the wait, not later than the deadline
+        // plus the rounded-up fallback.
+        let (reactor, mut poller) = Reactor::new().unwrap();
+        let waker = reactor.waker();
+        let deadline = std::time::Instant::now() + Duration::from_micros(200_500);
+        for _ in 0..5 {
+            waker.unpark();
+            poller.poll(Some(deadline - std::time::Instant::now()));
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the unpark ended the wait"
+            );
+        }
+        assert_eq!(poller.timer.arms, 1, "re-armed for the same deadline");
+        poller.poll(Some(deadline - std::time::Instant::now()));
+        let late = std::time::Instant::now() - deadline;
+        assert!(
+            late < Duration::from_millis(100),
+            "the kept arming ended the wait {late:?} late"
+        );
+        assert_eq!(poller.timer.arms, 1);
+        // Fired: the next wait arms again, and so does one for another
+        // deadline.
+        poller.poll(Some(Duration::from_micros(300)));
+        assert_eq!(poller.timer.arms, 2);
+        waker.unpark();
+        poller.poll(Some(Duration::from_micros(50_300)));
+        assert_eq!(poller.timer.arms, 3);
     }
 
     #[cfg(target_os = "linux")]
