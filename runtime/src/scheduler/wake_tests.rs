@@ -75,6 +75,19 @@ fn other_parked(handle: &Handle, other: usize) -> u64 {
     handle.metrics().workers[other].parks
 }
 
+/// Keeps this worker busy (Y's body) until X, queued behind it, has run on
+/// the other worker; fails if nobody runs X within `WAIT`.
+fn busy_until_x_ran(x_ran: &AtomicBool) {
+    let deadline = Instant::now() + WAIT;
+    while !x_ran.load(Ordering::SeqCst) {
+        assert!(
+            Instant::now() < deadline,
+            "no worker was woken for the queued task after the poll"
+        );
+        std::thread::yield_now();
+    }
+}
+
 /// Tasks woken during a poll, pushed to the worker's queue, wake the other
 /// worker only when that poll returns, and then they do.
 #[test]
@@ -94,14 +107,7 @@ fn wakes_during_a_poll_notify_once_it_returns() {
             // Y (id 1) ran from the LIFO slot of the worker whose poll
             // woke it, which it now keeps busy: X, in that worker's queue,
             // can only run on the other worker, woken after that poll.
-            let deadline = Instant::now() + WAIT;
-            while !x_ran.load(Ordering::SeqCst) {
-                assert!(
-                    Instant::now() < deadline,
-                    "no worker was woken for the queued task after the poll"
-                );
-                std::thread::yield_now();
-            }
+            busy_until_x_ran(&x_ran);
         }
     });
     let waker_worker = rt
@@ -165,14 +171,7 @@ fn spawns_during_a_poll_notify_once_it_returns() {
                         runs_on.lock().unwrap().push(("y", workers().0));
                         // Y keeps its worker busy: X can only run on the
                         // other worker, woken after the spawning poll.
-                        let deadline = Instant::now() + WAIT;
-                        while !x_ran.load(Ordering::SeqCst) {
-                            assert!(
-                                Instant::now() < deadline,
-                                "no worker was woken for the queued task after the poll"
-                            );
-                            std::thread::yield_now();
-                        }
+                        busy_until_x_ran(&x_ran);
                     }
                 });
                 let woken = "a spawn during a poll woke the other worker before the poll returned";
