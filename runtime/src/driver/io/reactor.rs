@@ -500,21 +500,25 @@ mod tests {
                 "the unpark ended the wait"
             );
         }
-        assert_eq!(poller.timer.arms, 1, "re-armed for the same deadline");
         poller.poll(Some(deadline - std::time::Instant::now()));
         let late = std::time::Instant::now() - deadline;
         assert!(
             late < Duration::from_millis(100),
             "the kept arming ended the wait {late:?} late"
         );
-        assert_eq!(poller.timer.arms, 1);
+        // One arming for the six waits; a second is allowed: a preemption
+        // between this test's clock read and the poller's moves the
+        // deadline it rebuilds by more than `SAME_DEADLINE` (the old code
+        // armed six times).
+        let arms = poller.timer.arms;
+        assert!((1..=2).contains(&arms), "{arms} armings for one deadline");
         // Fired: the next wait arms again, and so does one for another
         // deadline.
         poller.poll(Some(Duration::from_micros(300)));
-        assert_eq!(poller.timer.arms, 2);
+        assert_eq!(poller.timer.arms, arms + 1);
         waker.unpark();
         poller.poll(Some(Duration::from_micros(50_300)));
-        assert_eq!(poller.timer.arms, 3);
+        assert_eq!(poller.timer.arms, arms + 2);
     }
 
     #[cfg(target_os = "linux")]
