@@ -3,12 +3,11 @@
 
 use super::cancel::PollScope;
 use super::error::Repr;
-use super::raw::{Cell, Frame, Header, Notified, RawTask, Schedule, Stage};
+use super::raw::{Cell, Frame, Header, Notified, RawTask, Schedule};
 use super::state::{Notify, TransitionToIdle, TransitionToRunning};
 use super::{coop, waker, JoinError};
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
@@ -79,17 +78,8 @@ where
             // destructor that panics too then aborts the process, as any
             // panic during an unwind does.
             let drop_on_unwind = DropOnUnwind(cell);
-            let poll = cell.stage.with_mut(|stage| {
-                // SAFETY: RUNNING gives us exclusive access to the stage,
-                // and the cell is pinned in its heap block until dealloc.
-                let stage = unsafe { &mut *stage };
-                match stage {
-                    // SAFETY: the future lives in the task's heap block and
-                    // is never moved out of it, only dropped in place.
-                    Stage::Running(fut) => unsafe { Pin::new_unchecked(fut) }.poll(&mut cx),
-                    _ => unreachable!("a task was polled after completion"),
-                }
-            });
+            // SAFETY: RUNNING gives us exclusive access to the stage.
+            let poll = unsafe { cell.poll_future(&mut cx) };
             std::mem::forget(drop_on_unwind);
             poll
         }));
@@ -148,11 +138,9 @@ struct DropOnUnwind<'a, F: Future, S>(&'a Cell<F, S>);
 
 impl<F: Future, S> Drop for DropOnUnwind<'_, F, S> {
     fn drop(&mut self) {
-        self.0.stage.with_mut(|stage| {
-            // SAFETY: the poll that held the stage has unwound, and the
-            // caller still holds RUNNING: exclusive access.
-            unsafe { *stage = Stage::Consumed };
-        });
+        // SAFETY: the poll that held the stage has unwound, and the caller
+        // still holds RUNNING: exclusive access.
+        unsafe { self.0.drop_future() };
     }
 }
 
@@ -168,11 +156,8 @@ fn drop_output<F: Future, S>(cell: &Cell<F, S>) {
     // The task is COMPLETE and the caller owns its output: nobody polls
     // it any more, so the scope's poll-only fields are the caller's.
     let _scope = PollScope::enter(&cell.header, false);
-    cell.stage.with_mut(|stage| {
-        // SAFETY: the caller owns the output (see each call site).
-        let old = unsafe { std::mem::replace(&mut *stage, Stage::Consumed) };
-        drop_value(old);
-    });
+    // SAFETY: the caller owns the output (see each call site).
+    drop_value(unsafe { cell.take_output() });
 }
 
 /// Drops the future (the task's destructors are its cleanup). A panic from
@@ -184,13 +169,8 @@ fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> Result<(), Repr> {
 
 /// `drop_future` for a caller that already set the task's poll scope.
 fn drop_stage<F: Future, S>(cell: &Cell<F, S>) -> Result<(), Repr> {
-    catch_unwind(AssertUnwindSafe(|| {
-        cell.stage.with_mut(|stage| {
-            // SAFETY: the caller holds RUNNING.
-            unsafe { *stage = Stage::Consumed };
-        })
-    }))
-    .map_err(Repr::panic)
+    // SAFETY: the caller holds RUNNING.
+    catch_unwind(AssertUnwindSafe(|| unsafe { cell.drop_future() })).map_err(Repr::panic)
 }
 
 /// Delivers the cancellation: drop the future, complete as cancelled.
@@ -216,11 +196,9 @@ where
     // has nothing to drop: a detached task leaves it in the stage, freed
     // with the allocation, instead of moving it out again.
     let trivial = !std::mem::needs_drop::<F::Output>() && output.is_ok();
-    cell.stage.with_mut(|stage| {
-        // SAFETY: RUNNING: exclusive access to the stage; the future was
-        // already dropped (or is dropped here, after a Ready poll).
-        unsafe { *stage = Stage::Finished(output) };
-    });
+    // SAFETY: RUNNING: exclusive access to the stage; the future was
+    // already dropped.
+    unsafe { cell.store_output(output) };
 
     let prev = header.state.transition_to_complete();
     if !prev.is_join_interested() {
@@ -283,13 +261,10 @@ pub(super) unsafe fn try_read_output<F: Future, S>(
     if !can_read_output(&cell.header, waker) {
         return;
     }
-    let output = cell.stage.with_mut(|stage| {
-        // SAFETY: COMPLETE with JOIN_INTEREST: the output is the handle's.
-        match unsafe { std::mem::replace(&mut *stage, Stage::Consumed) } {
-            Stage::Finished(output) => output.map_err(|repr| JoinError::new(cell.header.id, repr)),
-            _ => panic!("JoinHandle polled after it returned its result"),
-        }
-    });
+    // SAFETY: COMPLETE with JOIN_INTEREST: the output is the handle's.
+    let output = unsafe { cell.take_output() }
+        .expect("JoinHandle polled after it returned its result")
+        .map_err(|repr| JoinError::new(cell.header.id, repr));
     // SAFETY: the caller guarantees `dst` is a `Poll<Result<F::Output, _>>`.
     unsafe { *(dst as *mut Poll<Result<F::Output, JoinError>>) = Poll::Ready(output) };
 }

@@ -1,10 +1,12 @@
 //! The runtime's list of live tasks, so shutdown can find every one of them,
 //! including idle tasks that no queue holds.
 //!
-//! An intrusive doubly linked list through each task header's `links`,
-//! split into shards (each behind its own lock, on its own cache line) by
-//! task id, so spawns and completions on different workers rarely meet.
-//! The list owns one reference to each task in it.
+//! A vector of task pointers per shard (each behind its own lock, on its
+//! own cache line; a task's shard is chosen by its id), so spawns and
+//! completions on different workers rarely meet. Each task remembers its
+//! index in its shard (a 4-byte slot in the header instead of two link
+//! pointers: see docs/ARCHITECTURE.md, "The task header"). The list owns
+//! one reference to each task in it.
 
 use super::raw::{Header, ListedTask, RawTask};
 use crate::loom::{Condvar, Mutex};
@@ -21,15 +23,57 @@ pub(crate) struct OwnedTasks {
     emptied_lock: Mutex<()>,
 }
 
+/// One shard: its tasks, densely packed. A listed task's header holds its
+/// index here (`Header::list_slot`), so removal is a swap with the last
+/// entry, and the moved task's index is rewritten.
 struct Shard {
-    head: Option<NonNull<Header>>,
-    len: usize,
+    tasks: Vec<NonNull<Header>>,
     closed: bool,
 }
+
+/// The `list_slot` of a task that is in no list (not inserted yet, or
+/// removed).
+pub(crate) const UNLISTED: u32 = u32::MAX;
+
+/// A shard keeps at least this many entries' capacity when it shrinks.
+const MIN_CAPACITY: usize = 256;
 
 // SAFETY: the raw pointers are task headers, which are `Send + Sync` by
 // the task protocol; the list only follows them under the shard's lock.
 unsafe impl Send for Shard {}
+
+impl Shard {
+    /// Sets the `list_slot` of the task at `index` to `index`.
+    fn relink(&self, index: usize) {
+        // SAFETY: the entry is in this shard, whose lock the caller holds:
+        // the task is alive (the list holds a reference) and its
+        // `list_slot` is guarded by that lock.
+        unsafe {
+            let header = self.tasks[index].as_ref();
+            header.list_slot.with_mut(|s| *s = index as u32);
+        }
+    }
+
+    /// Takes the task at `index` out (the last entry takes its place).
+    fn take(&mut self, index: usize) -> NonNull<Header> {
+        let ptr = self.tasks.swap_remove(index);
+        if index < self.tasks.len() {
+            self.relink(index);
+        }
+        // SAFETY: `ptr` was in this shard (lock held, alive); its slot is
+        // guarded by the lock.
+        unsafe { ptr.as_ref() }
+            .list_slot
+            .with_mut(|s| unsafe { *s = UNLISTED });
+        // A burst of tasks does not keep its memory for the runtime's life:
+        // halve the capacity once three quarters of it are unused.
+        let cap = self.tasks.capacity();
+        if cap > MIN_CAPACITY && self.tasks.len() <= cap / 4 {
+            self.tasks.shrink_to((cap / 2).max(MIN_CAPACITY));
+        }
+        ptr
+    }
+}
 
 impl OwnedTasks {
     pub(crate) fn new(workers: usize) -> OwnedTasks {
@@ -38,8 +82,7 @@ impl OwnedTasks {
             shards: (0..n)
                 .map(|_| {
                     CachePadded::new(Mutex::new(Shard {
-                        head: None,
-                        len: 0,
+                        tasks: Vec::new(),
                         closed: false,
                     }))
                 })
@@ -56,33 +99,25 @@ impl OwnedTasks {
 
     /// Adds a new task, taking over its list reference. Hands the
     /// reference back if the list is closed (the runtime is shutting down).
+    ///
+    /// # Panics
+    /// If one shard would hold `u32::MAX` tasks (about 240 GB of tasks).
     pub(crate) fn insert(&self, task: ListedTask) -> Result<(), ListedTask> {
         let mut shard = self.shard(task.header()).lock();
         if shard.closed {
             return Err(task);
         }
+        let index = shard.tasks.len();
+        assert!(
+            index < UNLISTED as usize,
+            "more than u32::MAX - 1 live tasks in one task-list shard"
+        );
         // The list owns the reference from here on (released by whoever
         // takes the task off the list: `remove` or `pop`).
         let raw = task.into_raw();
         let header = raw.header();
-        let ptr = NonNull::from(header);
-        header.links.with_mut(|links| {
-            // SAFETY: the task is new (no other thread knows it yet) and we
-            // hold the shard lock that guards all links in this shard.
-            unsafe {
-                (*links).prev = None;
-                (*links).next = shard.head;
-            }
-        });
-        if let Some(old) = shard.head {
-            // SAFETY: `old` is in this shard (we hold its lock), so it is
-            // alive: the list holds a reference to it.
-            unsafe { old.as_ref() }
-                .links
-                .with_mut(|l| unsafe { (*l).prev = Some(ptr) });
-        }
-        shard.head = Some(ptr);
-        shard.len += 1;
+        shard.tasks.push(NonNull::from(header));
+        shard.relink(index);
         Ok(())
     }
 
@@ -91,14 +126,14 @@ impl OwnedTasks {
     pub(crate) fn remove(&self, header: &Header) -> bool {
         let ptr = NonNull::from(header);
         let mut shard = self.shard(header).lock();
-        // SAFETY: links of tasks in this shard are guarded by its lock; a
-        // task never inserted has `prev == None` and is not the head.
-        let (prev, next) = header.links.with(|l| unsafe { ((*l).prev, (*l).next) });
-        if prev.is_none() && shard.head != Some(ptr) {
+        // SAFETY: a task's `list_slot` is guarded by its shard's lock,
+        // which we hold (a task never inserted holds `UNLISTED`).
+        let index = header.list_slot.with(|s| unsafe { *s }) as usize;
+        if shard.tasks.get(index) != Some(&ptr) {
             return false;
         }
-        unlink(&mut shard, header, prev, next);
-        if shard.len == 0 && shard.closed {
+        shard.take(index);
+        if shard.tasks.is_empty() && shard.closed {
             drop(shard);
             let _guard = self.emptied_lock.lock();
             self.emptied.notify_all();
@@ -118,17 +153,13 @@ impl OwnedTasks {
     pub(crate) fn for_each(&self, mut f: impl FnMut(&ListedTask)) {
         for shard in self.shards.iter() {
             let shard = shard.lock();
-            let mut cur = shard.head;
-            while let Some(ptr) = cur {
-                // SAFETY: in the list under its lock: alive.
-                let header = unsafe { ptr.as_ref() };
-                // SAFETY: the list's reference keeps it alive during `f`; it
-                // is lent, not given (`ManuallyDrop`: not released here).
+            for &ptr in &shard.tasks {
+                // SAFETY: in the list under its lock: alive. The list's
+                // reference keeps it alive during `f`; it is lent, not given
+                // (`ManuallyDrop`: not released here).
                 let task =
                     ManuallyDrop::new(unsafe { ListedTask::from_raw(RawTask::from_raw(ptr)) });
                 f(&task);
-                // SAFETY: guarded by the shard lock we hold.
-                cur = header.links.with(|l| unsafe { (*l).next });
             }
         }
     }
@@ -137,12 +168,8 @@ impl OwnedTasks {
     pub(crate) fn pop(&self) -> Option<ListedTask> {
         for shard in self.shards.iter() {
             let mut shard = shard.lock();
-            if let Some(ptr) = shard.head {
-                // SAFETY: in the list under its lock: alive.
-                let header = unsafe { ptr.as_ref() };
-                // SAFETY: guarded by the shard lock we hold.
-                let next = header.links.with(|l| unsafe { (*l).next });
-                unlink(&mut shard, header, None, next);
+            if let Some(last) = shard.tasks.len().checked_sub(1) {
+                let ptr = shard.take(last);
                 // SAFETY: we took over the list's reference.
                 return Some(unsafe { ListedTask::from_raw(RawTask::from_raw(ptr)) });
             }
@@ -151,7 +178,7 @@ impl OwnedTasks {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().len).sum()
+        self.shards.iter().map(|s| s.lock().tasks.len()).sum()
     }
 
     /// After `close`: waits until every task has left the list or the
@@ -172,34 +199,6 @@ impl OwnedTasks {
             }
         }
     }
-}
-
-fn unlink(
-    shard: &mut Shard,
-    header: &Header,
-    prev: Option<NonNull<Header>>,
-    next: Option<NonNull<Header>>,
-) {
-    // SAFETY: (for every block in this function) the caller holds this
-    // shard's lock, which guards the links of every task in it, and those
-    // tasks are alive (the list holds a reference to each).
-    match prev.map(|p| unsafe { p.as_ref() }) {
-        // SAFETY: as above.
-        Some(p) => p.links.with_mut(|l| unsafe { (*l).next = next }),
-        None => shard.head = next,
-    }
-    if let Some(n) = next {
-        // SAFETY: as above.
-        let n = unsafe { n.as_ref() };
-        // SAFETY: as above.
-        n.links.with_mut(|l| unsafe { (*l).prev = prev });
-    }
-    // SAFETY: as above.
-    header.links.with_mut(|l| unsafe {
-        (*l).prev = None;
-        (*l).next = None;
-    });
-    shard.len -= 1;
 }
 
 impl Drop for OwnedTasks {

@@ -26,9 +26,9 @@
 //! # The task protocol
 //!
 //! A task is one heap allocation (`raw::Cell`): a `Header`
-//! with the atomic state word, a vtable, the task-list links, the id and the
-//! join waker slot; then the scheduler handle; then the *stage*, which holds
-//! the future, later its output. The state word (see `state.rs`, where each
+//! with the atomic state word, a vtable, the id, the join waker slot, the
+//! task's index in the task list and the stage tag; then the scheduler
+//! handle; then the *stage*, a union that holds the future, later its output. The state word (see `state.rs`, where each
 //! bit says what it rules out) packs six flags and a reference count:
 //!
 //! * RUNNING: one thread is polling. It alone touches the stage and the

@@ -2,15 +2,18 @@
 //! handle, the future (later its output) and the join waker, plus the
 //! type-erased pointer and vtable everything else uses to reach it.
 
+use super::error::Repr;
 use super::harness;
+use super::list::UNLISTED;
 use super::state::State;
 use super::waker::JoinWaker;
 use super::Id;
 use crate::loom::UnsafeCell;
 use std::future::Future;
 use std::mem::ManuallyDrop;
+use std::pin::Pin;
 use std::ptr::NonNull;
-use std::task::Waker;
+use std::task::{Poll, Waker};
 
 /// Where the runtime sends a task when it must run (again).
 pub(crate) trait Schedule: Send + Sync + Sized + 'static {
@@ -43,13 +46,6 @@ pub(crate) struct Vtable {
     /// Completes an idle task as cancelled without polling it (forced
     /// shutdown); consumes one reference.
     pub(super) shutdown: unsafe fn(NonNull<Header>),
-}
-
-/// Doubly linked list pointers for the runtime's task list.
-#[derive(Default)]
-pub(crate) struct Links {
-    pub(crate) prev: Option<NonNull<Header>>,
-    pub(crate) next: Option<NonNull<Header>>,
 }
 
 /// Cancellation bookkeeping that only the thread polling the task touches:
@@ -142,26 +138,47 @@ impl CancelFrames {
 /// The untyped part of every task, at offset 0 of the allocation.
 ///
 /// The state word (32 bits) and the cancellation frames (32 bits) share the
-/// first eight bytes; see docs/ARCHITECTURE.md for the layout and what each
-/// field costs.
+/// first eight bytes, the list slot and the stage tag the last eight; see
+/// docs/ARCHITECTURE.md for the layout and what each field costs.
 #[repr(C)]
 pub(crate) struct Header {
     pub(crate) state: State,
     /// Only touched by the thread holding RUNNING (see `task::cancel`).
     pub(crate) cancel: UnsafeCell<CancelFrames>,
     pub(super) vtable: &'static Vtable,
-    /// Task-list links; only touched under that list shard's lock.
-    pub(crate) links: UnsafeCell<Links>,
     pub(crate) id: Id,
     /// The join waker; who may touch it is decided by the JOIN_WAKER bit.
     pub(super) join_waker: UnsafeCell<JoinWaker>,
+    /// The task's index in its task-list shard (`list::UNLISTED` when in
+    /// none); only touched under that shard's lock.
+    pub(crate) list_slot: UnsafeCell<u32>,
+    /// What the stage holds; touched by whoever may touch the stage.
+    pub(super) stage: UnsafeCell<StageTag>,
 }
 
-/// What the task holds in place of its future over its life.
-pub(super) enum Stage<F: Future> {
-    Running(F),
-    Finished(Result<F::Output, super::error::Repr>),
-    Consumed,
+/// Which of its fields a task's [`Stage`] holds.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum StageTag {
+    /// The future (from the spawn until it finishes or is dropped).
+    Future,
+    /// The output's `Ok` value.
+    Value,
+    /// The output's error (cancelled or panicked).
+    Error,
+    /// Nothing: the future was dropped and no output is stored (yet), or
+    /// the output was taken.
+    Empty,
+}
+
+/// What the task holds in place of its future over its life: the future,
+/// then its output, then nothing. A union whose tag is kept in the header
+/// (`Header::stage`), in bytes the header pads anyway: as an enum, a task
+/// with a zero-sized future and a `()` output had a 16-byte stage, now one
+/// word. Only [`Cell`]'s stage methods touch it.
+pub(super) union Stage<F: Future> {
+    future: ManuallyDrop<F>,
+    value: ManuallyDrop<F::Output>,
+    error: ManuallyDrop<Repr>,
 }
 
 /// The whole allocation. `repr(C)` keeps the header first, so a
@@ -170,7 +187,135 @@ pub(super) enum Stage<F: Future> {
 pub(super) struct Cell<F: Future, S> {
     pub(super) header: Header,
     pub(super) scheduler: S,
-    pub(super) stage: UnsafeCell<Stage<F>>,
+    stage: UnsafeCell<Stage<F>>,
+}
+
+/// The stage's accessors. Each is an `unsafe fn` with one contract:
+///
+/// # Safety
+/// The caller has exclusive access to the stage: it holds RUNNING, or the
+/// task is COMPLETE and the output is the caller's (a `JoinHandle` that
+/// saw COMPLETE, the completer of a detached task, the last reference).
+impl<F: Future, S> Cell<F, S> {
+    /// # Safety
+    /// See the impl.
+    unsafe fn tag(&self) -> StageTag {
+        // SAFETY: the caller's exclusive access to the stage covers its
+        // tag.
+        self.header.stage.with(|t| unsafe { *t })
+    }
+
+    /// # Safety
+    /// See the impl.
+    unsafe fn set_tag(&self, tag: StageTag) {
+        // SAFETY: as for `tag`.
+        self.header.stage.with_mut(|t| unsafe { *t = tag });
+    }
+
+    /// Polls the future.
+    ///
+    /// # Panics
+    /// If the future is gone (a bug in the task protocol).
+    ///
+    /// # Safety
+    /// See the impl: the caller holds RUNNING.
+    pub(super) unsafe fn poll_future(&self, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
+        // SAFETY: forwarded from the caller.
+        let tag = unsafe { self.tag() };
+        assert_eq!(tag, StageTag::Future, "a task was polled after completion");
+        self.stage.with_mut(|stage| {
+            // SAFETY: the tag says the union holds the future; the caller
+            // has exclusive access; the future lives in the task's heap
+            // block and is never moved out of it, only dropped in place.
+            unsafe { Pin::new_unchecked(&mut *(*stage).future) }.poll(cx)
+        })
+    }
+
+    /// Drops the future in place, if it is still there. The tag says
+    /// `Empty` before the destructor runs, so a panicking destructor
+    /// leaves no second drop behind.
+    ///
+    /// # Safety
+    /// See the impl.
+    pub(super) unsafe fn drop_future(&self) {
+        // SAFETY: forwarded from the caller.
+        if unsafe { self.tag() } != StageTag::Future {
+            return;
+        }
+        // SAFETY: forwarded from the caller.
+        unsafe { self.set_tag(StageTag::Empty) };
+        self.stage.with_mut(|stage| {
+            // SAFETY: the union held the future (the tag said so until just
+            // now); exclusive access.
+            unsafe { ManuallyDrop::drop(&mut (*stage).future) }
+        });
+    }
+
+    /// Stores the output in the emptied stage.
+    ///
+    /// # Safety
+    /// See the impl; the future was dropped (the tag is `Empty`).
+    pub(super) unsafe fn store_output(&self, output: Result<F::Output, Repr>) {
+        // SAFETY: forwarded from the caller.
+        debug_assert_eq!(unsafe { self.tag() }, StageTag::Empty);
+        let tag = if output.is_ok() {
+            StageTag::Value
+        } else {
+            StageTag::Error
+        };
+        self.stage.with_mut(|stage| {
+            // SAFETY: the union holds nothing live (the future was
+            // dropped): writing a field overwrites nothing; exclusive
+            // access.
+            unsafe {
+                match output {
+                    Ok(value) => (*stage).value = ManuallyDrop::new(value),
+                    Err(error) => (*stage).error = ManuallyDrop::new(error),
+                }
+            }
+        });
+        // SAFETY: forwarded from the caller.
+        unsafe { self.set_tag(tag) };
+    }
+
+    /// Takes the output out, if it is stored (`None` once taken).
+    ///
+    /// # Safety
+    /// See the impl: the output is the caller's.
+    pub(super) unsafe fn take_output(&self) -> Option<Result<F::Output, Repr>> {
+        // SAFETY: forwarded from the caller.
+        let tag = unsafe { self.tag() };
+        let output = self.stage.with_mut(|stage| {
+            // SAFETY: the tag says which field is live; it is read once,
+            // and the tag set to `Empty` below before anyone looks again;
+            // exclusive access.
+            unsafe {
+                match tag {
+                    StageTag::Value => Some(Ok(ManuallyDrop::take(&mut (*stage).value))),
+                    StageTag::Error => Some(Err(ManuallyDrop::take(&mut (*stage).error))),
+                    StageTag::Future | StageTag::Empty => None,
+                }
+            }
+        });
+        if output.is_some() {
+            // SAFETY: forwarded from the caller.
+            unsafe { self.set_tag(StageTag::Empty) };
+        }
+        output
+    }
+}
+
+impl<F: Future, S> Drop for Cell<F, S> {
+    /// Drops whatever the stage still holds when the allocation is freed:
+    /// the output of a detached task (only when it needs no drop: see
+    /// `harness::complete`), or one its `JoinHandle` never read.
+    fn drop(&mut self) {
+        // SAFETY: the last reference is gone: nobody else touches the task.
+        unsafe {
+            self.drop_future();
+            drop(self.take_output());
+        }
+    }
 }
 
 impl<F, S> Cell<F, S>
@@ -206,11 +351,14 @@ where
             (&raw mut (*header).state).write(State::new());
             (&raw mut (*header).cancel).write(UnsafeCell::new(CancelFrames::default()));
             (&raw mut (*header).vtable).write(&Self::VTABLE);
-            (&raw mut (*header).links).write(UnsafeCell::new(Links::default()));
             (&raw mut (*header).id).write(id);
             (&raw mut (*header).join_waker).write(UnsafeCell::new(JoinWaker::empty()));
+            (&raw mut (*header).list_slot).write(UnsafeCell::new(UNLISTED));
+            (&raw mut (*header).stage).write(UnsafeCell::new(StageTag::Future));
             (&raw mut (*p).scheduler).write(scheduler);
-            (&raw mut (*p).stage).write(UnsafeCell::new(Stage::Running(future)));
+            (&raw mut (*p).stage).write(UnsafeCell::new(Stage {
+                future: ManuallyDrop::new(future),
+            }));
             NonNull::from(Box::leak(cell.assume_init())).cast()
         }
     }
@@ -382,7 +530,7 @@ impl ListedTask {
         ListedTask(raw)
     }
 
-    /// Gives the reference up to the caller (the list, as it links it).
+    /// Gives the reference up to the caller (the list, as it adds it).
     pub(super) fn into_raw(self) -> RawTask {
         ManuallyDrop::new(self).0
     }
@@ -416,18 +564,20 @@ impl Drop for ListedTask {
 mod tests {
     use super::*;
 
-    /// The idle-task memory budget: a task whose future is a ZST must fit an
-    /// 80-byte allocator chunk (72 bytes requested on glibc: a 48-byte
-    /// header, the scheduler handle, a 16-byte stage), 16 bytes under
-    /// async-executor's (see docs/benchmarks.md).
+    /// The idle-task memory budget: a task whose future is a ZST and whose
+    /// output is `()` must fit a 64-byte allocator chunk (56 bytes
+    /// requested on glibc: a 40-byte header, the scheduler handle, a
+    /// one-word stage), 32 bytes under async-executor's (see
+    /// docs/benchmarks.md).
     #[test]
-    fn small_task_fits_in_72_bytes() {
+    fn small_task_fits_in_56_bytes() {
         type Small = Cell<std::future::Pending<()>, std::sync::Arc<()>>;
-        assert_eq!(std::mem::size_of::<Header>(), 48);
+        assert_eq!(std::mem::size_of::<Header>(), 40);
         assert_eq!(std::mem::size_of::<JoinWaker>(), 8);
         assert_eq!(std::mem::size_of::<CancelFrames>(), 4);
+        assert_eq!(std::mem::size_of::<Stage<std::future::Pending<()>>>(), 8);
         assert!(
-            std::mem::size_of::<Small>() <= 72,
+            std::mem::size_of::<Small>() <= 56,
             "task is {}",
             std::mem::size_of::<Small>()
         );
