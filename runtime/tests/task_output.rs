@@ -145,38 +145,48 @@ fn futures_cancelled_or_shut_down_are_dropped_once() {
 fn the_task_list_holds_exactly_the_live_tasks_whatever_order_they_finish_in() {
     let rt = runtime(2);
     watchdog("task_list_order", move || {
-        // 1,000 tasks, each waiting for its own signal; they are then
-        // finished in a scrambled order, checking after each batch that
-        // the dump (which walks the task list) holds exactly the others.
-        let mut live: Vec<(Id, oneshot::Sender<()>, JoinHandle<()>)> = (0..1000)
-            .map(|_| {
+        // Tasks each waiting for their own signal, finished in a scrambled
+        // order, checking after each batch that the dump (which walks the
+        // task list) holds exactly the others. 1,000 tasks, then 800 of
+        // them finished, then 600 more spawned (into the slots the
+        // finished ones left), then all finished.
+        type Live = Vec<(Id, oneshot::Sender<()>, JoinHandle<()>)>;
+        let spawn = |live: &mut Live, n: usize| {
+            for _ in 0..n {
                 let (tx, rx) = oneshot::channel::<()>();
                 let h = rt.spawn(async move {
                     let _ = rx.await;
                 });
-                (h.id(), tx, h)
-            })
-            .collect();
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        while !live.is_empty() {
-            for _ in 0..live.len().div_ceil(7) {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                let (_, tx, h) = live.swap_remove(seed as usize % live.len());
-                tx.send(()).expect("the task is waiting");
-                rt.block_on(h).expect("the task failed");
+                live.push((h.id(), tx, h));
             }
-            // A task leaves the list just after it wakes its handle, so the
-            // last one may still be on its way out.
-            let expected: HashSet<Id> = live.iter().map(|(id, ..)| *id).collect();
-            let listed =
-                || -> HashSet<Id> { rt.handle().dump().tasks().iter().map(|t| t.id).collect() };
-            assert!(listed().is_superset(&expected), "the task list lost a task");
-            wait_until("the task list holds just the live tasks", || {
-                listed() == expected
-            });
-        }
+        };
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut finish_down_to = |live: &mut Live, keep: usize| {
+            while live.len() > keep {
+                for _ in 0..(live.len() - keep).div_ceil(7) {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    let (_, tx, h) = live.swap_remove(seed as usize % live.len());
+                    tx.send(()).expect("the task is waiting");
+                    rt.block_on(h).expect("the task failed");
+                }
+                // A task leaves the list just after it wakes its handle, so
+                // the last one may still be on its way out.
+                let expected: HashSet<Id> = live.iter().map(|(id, ..)| *id).collect();
+                let listed =
+                    || -> HashSet<Id> { rt.handle().dump().tasks().iter().map(|t| t.id).collect() };
+                assert!(listed().is_superset(&expected), "the task list lost a task");
+                wait_until("the task list holds just the live tasks", || {
+                    listed() == expected
+                });
+            }
+        };
+        let mut live = Live::new();
+        spawn(&mut live, 1000);
+        finish_down_to(&mut live, 200);
+        spawn(&mut live, 600);
+        finish_down_to(&mut live, 0);
         drop(rt);
     });
 }

@@ -1,8 +1,8 @@
 //! The runtime's list of live tasks, so shutdown can find every one of them,
 //! including idle tasks that no queue holds.
 //!
-//! A vector of task pointers per shard (each behind its own lock, on its
-//! own cache line; a task's shard is chosen by its id), so spawns and
+//! A slab of task pointers per shard (each behind its own lock, on its own
+//! cache line; a task's shard is chosen by its id), so spawns and
 //! completions on different workers rarely meet. Each task remembers its
 //! index in its shard (a 4-byte slot in the header instead of two link
 //! pointers: see docs/ARCHITECTURE.md, "The task header"). The list owns
@@ -23,55 +23,92 @@ pub(crate) struct OwnedTasks {
     emptied_lock: Mutex<()>,
 }
 
-/// One shard: its tasks, densely packed. A listed task's header holds its
-/// index here (`Header::list_slot`), so removal is a swap with the last
-/// entry, and the moved task's index is rewritten.
+/// One shard: a slab of task pointers. A listed task's header holds its
+/// index here (`Header::list_slot`); a vacant entry holds the index of the
+/// next vacant one (a free list), so neither insert nor removal touches any
+/// task but the one inserted or removed.
 struct Shard {
-    tasks: Vec<NonNull<Header>>,
+    entries: Vec<Entry>,
+    /// The first vacant entry (`NO_ENTRY`: none).
+    free: u32,
+    /// Occupied entries.
+    len: usize,
     closed: bool,
 }
 
+/// A slab entry: a task header's address (8-aligned, so its low bit is
+/// clear), or `next << 1 | 1` for a vacant entry whose free-list successor
+/// is `next`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Entry(usize);
+
+impl Entry {
+    fn task(ptr: NonNull<Header>) -> Entry {
+        Entry(ptr.as_ptr() as usize)
+    }
+
+    fn vacant(next: u32) -> Entry {
+        Entry(((next as usize) << 1) | 1)
+    }
+
+    /// The successor of a vacant entry; `None` for a task.
+    fn next_vacant(self) -> Option<u32> {
+        (self.0 & 1 == 1).then_some((self.0 >> 1) as u32)
+    }
+
+    fn as_task(self) -> Option<NonNull<Header>> {
+        if self.0 & 1 == 1 {
+            None
+        } else {
+            NonNull::new(self.0 as *mut Header)
+        }
+    }
+}
+
 /// The `list_slot` of a task that is in no list (not inserted yet, or
-/// removed).
+/// removed); also the free list's end.
 pub(crate) const UNLISTED: u32 = u32::MAX;
+const NO_ENTRY: u32 = u32::MAX;
 
-/// A shard keeps at least this many entries' capacity when it shrinks.
-const MIN_CAPACITY: usize = 256;
+/// An emptied shard keeps its slab up to this capacity (32 KiB).
+const MAX_KEPT_CAPACITY: usize = 4096;
 
-// SAFETY: the raw pointers are task headers, which are `Send + Sync` by
-// the task protocol; the list only follows them under the shard's lock.
+const _: () = assert!(std::mem::align_of::<Header>() >= 2);
+
+// SAFETY: the entries are task header addresses, and tasks are `Send +
+// Sync` by the task protocol; the list only follows them under the
+// shard's lock.
 unsafe impl Send for Shard {}
 
 impl Shard {
-    /// Sets the `list_slot` of the task at `index` to `index`.
-    fn relink(&self, index: usize) {
-        // SAFETY: the entry is in this shard, whose lock the caller holds:
-        // the task is alive (the list holds a reference) and its
-        // `list_slot` is guarded by that lock.
-        unsafe {
-            let header = self.tasks[index].as_ref();
-            header.list_slot.with_mut(|s| *s = index as u32);
+    /// Marks entry `index` vacant and forgets the task there (whose
+    /// `list_slot` the caller resets).
+    fn vacate(&mut self, index: usize) {
+        self.entries[index] = Entry::vacant(self.free);
+        self.free = index as u32;
+        self.len -= 1;
+        if self.len == 0 {
+            // Start over at index 0 (and give a large slab back: a burst of
+            // tasks does not keep its memory for the runtime's life).
+            if self.entries.capacity() > MAX_KEPT_CAPACITY {
+                self.entries = Vec::new();
+            } else {
+                self.entries.clear();
+            }
+            self.free = NO_ENTRY;
         }
     }
 
-    /// Takes the task at `index` out (the last entry takes its place).
-    fn take(&mut self, index: usize) -> NonNull<Header> {
-        let ptr = self.tasks.swap_remove(index);
-        if index < self.tasks.len() {
-            self.relink(index);
+    /// Rebuilds the free list from the entries (after `pop` trimmed
+    /// vacant entries off the end, which may have been on it).
+    fn rebuild_free_list(&mut self) {
+        self.free = NO_ENTRY;
+        for index in (0..self.entries.len()).rev() {
+            if self.entries[index].as_task().is_none() {
+                self.entries[index] = Entry::vacant(self.free);
+                self.free = index as u32;
+            }
         }
-        // SAFETY: `ptr` was in this shard (lock held, alive); its slot is
-        // guarded by the lock.
-        unsafe { ptr.as_ref() }
-            .list_slot
-            .with_mut(|s| unsafe { *s = UNLISTED });
-        // A burst of tasks does not keep its memory for the runtime's life:
-        // halve the capacity once three quarters of it are unused.
-        let cap = self.tasks.capacity();
-        if cap > MIN_CAPACITY && self.tasks.len() <= cap / 4 {
-            self.tasks.shrink_to((cap / 2).max(MIN_CAPACITY));
-        }
-        ptr
     }
 }
 
@@ -82,7 +119,9 @@ impl OwnedTasks {
             shards: (0..n)
                 .map(|_| {
                     CachePadded::new(Mutex::new(Shard {
-                        tasks: Vec::new(),
+                        entries: Vec::new(),
+                        free: NO_ENTRY,
+                        len: 0,
                         closed: false,
                     }))
                 })
@@ -107,33 +146,55 @@ impl OwnedTasks {
         if shard.closed {
             return Err(task);
         }
-        let index = shard.tasks.len();
-        assert!(
-            index < UNLISTED as usize,
-            "more than u32::MAX - 1 live tasks in one task-list shard"
-        );
         // The list owns the reference from here on (released by whoever
         // takes the task off the list: `remove` or `pop`).
         let raw = task.into_raw();
         let header = raw.header();
-        shard.tasks.push(NonNull::from(header));
-        shard.relink(index);
+        let entry = Entry::task(NonNull::from(header));
+        // Vacant entries are reused only once they are more than half of
+        // the slab; until then the task goes at the end. The end's cache
+        // line is this thread's from the previous insert, where a vacant
+        // entry's was just written by the worker that removed its task (a
+        // cache miss under the lock on every spawn, in a profile of
+        // `spawn_many_remote_idle`).
+        let reuse = shard.free != NO_ENTRY && shard.entries.len() > 2 * shard.len;
+        let index = if reuse {
+            let index = shard.free as usize;
+            shard.free = shard.entries[index]
+                .next_vacant()
+                .expect("the free list leads to a vacant entry");
+            shard.entries[index] = entry;
+            index
+        } else {
+            assert!(
+                shard.entries.len() < NO_ENTRY as usize,
+                "more than u32::MAX - 1 live tasks in one task-list shard"
+            );
+            shard.entries.push(entry);
+            shard.entries.len() - 1
+        };
+        shard.len += 1;
+        // SAFETY: a task's `list_slot` is guarded by its shard's lock,
+        // which we hold.
+        header.list_slot.with_mut(|s| unsafe { *s = index as u32 });
         Ok(())
     }
 
     /// Takes a completed task off the list. Returns true if it was on it;
     /// the list's reference is then the caller's to release.
     pub(crate) fn remove(&self, header: &Header) -> bool {
-        let ptr = NonNull::from(header);
+        let entry = Entry::task(NonNull::from(header));
         let mut shard = self.shard(header).lock();
         // SAFETY: a task's `list_slot` is guarded by its shard's lock,
         // which we hold (a task never inserted holds `UNLISTED`).
         let index = header.list_slot.with(|s| unsafe { *s }) as usize;
-        if shard.tasks.get(index) != Some(&ptr) {
+        if shard.entries.get(index) != Some(&entry) {
             return false;
         }
-        shard.take(index);
-        if shard.tasks.is_empty() && shard.closed {
+        shard.vacate(index);
+        // SAFETY: as above.
+        header.list_slot.with_mut(|s| unsafe { *s = UNLISTED });
+        if shard.len == 0 && shard.closed {
             drop(shard);
             let _guard = self.emptied_lock.lock();
             self.emptied.notify_all();
@@ -153,7 +214,7 @@ impl OwnedTasks {
     pub(crate) fn for_each(&self, mut f: impl FnMut(&ListedTask)) {
         for shard in self.shards.iter() {
             let shard = shard.lock();
-            for &ptr in &shard.tasks {
+            for ptr in shard.entries.iter().filter_map(|e| e.as_task()) {
                 // SAFETY: in the list under its lock: alive. The list's
                 // reference keeps it alive during `f`; it is lent, not given
                 // (`ManuallyDrop`: not released here).
@@ -164,12 +225,34 @@ impl OwnedTasks {
         }
     }
 
-    /// Takes one task off the list, with the list's reference.
+    /// Takes one task off the list, with the list's reference (at
+    /// shutdown: each task is found once, from the end of its shard).
     pub(crate) fn pop(&self) -> Option<ListedTask> {
         for shard in self.shards.iter() {
             let mut shard = shard.lock();
-            if let Some(last) = shard.tasks.len().checked_sub(1) {
-                let ptr = shard.take(last);
+            let mut trimmed = false;
+            while let Some(&last) = shard.entries.last() {
+                let Some(ptr) = last.as_task() else {
+                    shard.entries.pop();
+                    trimmed = true;
+                    continue;
+                };
+                let index = shard.entries.len() - 1;
+                shard.vacate(index);
+                if shard.len > 0 {
+                    shard.entries.pop();
+                    trimmed = true;
+                }
+                // Trimmed entries may have been on the free list; after
+                // `close` nothing reads it again, before it must be right.
+                if trimmed && !shard.closed {
+                    shard.rebuild_free_list();
+                }
+                // SAFETY: `ptr` was in this shard: alive, and its slot is
+                // guarded by the lock we hold.
+                unsafe { ptr.as_ref() }
+                    .list_slot
+                    .with_mut(|s| unsafe { *s = UNLISTED });
                 // SAFETY: we took over the list's reference.
                 return Some(unsafe { ListedTask::from_raw(RawTask::from_raw(ptr)) });
             }
@@ -178,7 +261,7 @@ impl OwnedTasks {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().tasks.len()).sum()
+        self.shards.iter().map(|s| s.lock().len).sum()
     }
 
     /// After `close`: waits until every task has left the list or the
