@@ -2,8 +2,8 @@
 //! workloads (issue: "near the hardware floor"): what spawning, running and
 //! freeing an empty task cannot cost less than.
 //!
-//! * `floor/spawn_floor`: one malloc + free of a 72-byte block (this
-//!   runtime's task allocation), one push + pop on a crossbeam-deque FIFO
+//! * `floor/spawn_floor`: one malloc + free of a 56-byte block (this
+//!   runtime's task allocation for an empty task), one push + pop on a crossbeam-deque FIFO
 //!   (a local run queue), and three uncontended atomic read-modify-writes
 //!   (a task's state transitions), all in one iteration.
 //! * `floor/alloc_free`, `floor/push_pop`, `floor/atomic_rmw_3`: the three
@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::AcqRel};
 
 /// The size of this runtime's task allocation (see `docs/benchmarks.md`,
 /// Memory).
-type TaskBlock = [u64; 9];
+type TaskBlock = [u64; 7];
 
 fn floor(c: &mut Criterion) {
     let mut g = c.benchmark_group("floor");
@@ -29,7 +29,7 @@ fn floor(c: &mut Criterion) {
     let state = AtomicUsize::new(0);
     g.bench_function("spawn_floor", |b| {
         b.iter(|| {
-            let task = Box::new(black_box([0u64; 9]));
+            let task = Box::new(black_box([0u64; 7]));
             state.fetch_add(1, AcqRel);
             queue.push(task);
             let task = queue.pop().expect("just pushed");
@@ -39,7 +39,7 @@ fn floor(c: &mut Criterion) {
         })
     });
     g.bench_function("alloc_free", |b| {
-        b.iter(|| drop(black_box(Box::new(black_box([0u64; 9])))))
+        b.iter(|| drop(black_box(Box::new(black_box([0u64; 7])))))
     });
     let ints: Worker<usize> = Worker::new_fifo();
     g.bench_function("push_pop", |b| {

@@ -663,7 +663,7 @@ fn floor_section(w: &mut String, o: &Options, rows: &[Row]) {
     let _ = writeln!(
         w,
         "What an empty task's spawn + run + free cannot cost less than on this machine \
-         (`benches/benches/floor.rs`): one malloc + free of the 72-byte task block, one \
+         (`benches/benches/floor.rs`): one malloc + free of the 56-byte task block, one \
          push + pop on a crossbeam-deque FIFO, three uncontended atomic read-modify-writes, \
          in one iteration: **{}** (alone: malloc + free {}, push + pop {}, three RMWs {}). \
          Goal: `chained_spawn` (each task spawns the next; per task: spawn, schedule, run, \
