@@ -10,9 +10,10 @@ mod support;
 use futures_channel::oneshot;
 use runtime::task::{Id, JoinHandle};
 use std::collections::HashSet;
-use support::{block_on, runtime, wait_until, watchdog, Counter, DropGuard};
+use support::{block_on, runtime, wait_until, watchdog, Counter, DropGuard, Flag};
 
 /// A task output that counts its drops.
+#[derive(Debug)]
 struct Output(#[allow(dead_code)] DropGuard);
 
 #[test]
@@ -126,13 +127,15 @@ fn futures_cancelled_or_shut_down_are_dropped_once() {
                 })
             })
             .collect();
-        for h in handles.iter().step_by(2) {
+        // Every third (ids come in blocks and pick the task-list shard, so
+        // this leaves gaps in every shard for the shutdown to walk past).
+        for h in handles.iter().step_by(3) {
             h.cancel();
         }
-        for h in handles.iter().step_by(2) {
+        for h in handles.iter().step_by(3) {
             wait_until("the cancelled task finishes", || h.is_finished());
         }
-        assert_eq!(d.get(), 100, "cancelling did not drop each future once");
+        assert_eq!(d.get(), 67, "cancelling did not drop each future once");
         // The others are idle when the runtime shuts down.
         drop(rt);
         assert_eq!(d.get(), 200, "shutdown did not drop each idle future once");
@@ -148,8 +151,9 @@ fn the_task_list_holds_exactly_the_live_tasks_whatever_order_they_finish_in() {
         // Tasks each waiting for their own signal, finished in a scrambled
         // order, checking after each batch that the dump (which walks the
         // task list) holds exactly the others. 1,000 tasks, then 800 of
-        // them finished, then 600 more spawned (into the slots the
-        // finished ones left), then all finished.
+        // them finished, then 600 more spawned (some into the slots the
+        // finished ones left), then all but 100 finished; the runtime's
+        // shutdown must then find each of those 100 once.
         type Live = Vec<(Id, oneshot::Sender<()>, JoinHandle<()>)>;
         let spawn = |live: &mut Live, n: usize| {
             for _ in 0..n {
@@ -186,7 +190,90 @@ fn the_task_list_holds_exactly_the_live_tasks_whatever_order_they_finish_in() {
         spawn(&mut live, 1000);
         finish_down_to(&mut live, 200);
         spawn(&mut live, 600);
-        finish_down_to(&mut live, 0);
+        finish_down_to(&mut live, 100);
+        drop(rt);
+        for (_, tx, h) in live {
+            assert!(tx.is_canceled(), "shutdown left a task's future alive");
+            let err = futures_executor_block_on(h).expect_err("shut down");
+            assert!(err.is_cancelled());
+        }
+    });
+}
+
+/// Polls a finished handle once (the runtime that ran it is gone).
+fn futures_executor_block_on<F: std::future::Future>(f: F) -> F::Output {
+    let waker = std::task::Waker::noop();
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut f = std::pin::pin!(f);
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(out) => out,
+        std::task::Poll::Pending => panic!("the handle of a shut-down task is not ready"),
+    }
+}
+
+/// Ready with its value on the first poll; its own destructor panics.
+struct ReadyThenPanicOnDrop {
+    value: Option<Output>,
+    _bomb: PanicOnDrop,
+}
+
+impl std::future::Future for ReadyThenPanicOnDrop {
+    type Output = Output;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Output> {
+        std::task::Poll::Ready(self.value.take().expect("polled once"))
+    }
+}
+
+/// Panics when dropped.
+struct PanicOnDrop;
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        panic!("PanicOnDrop");
+    }
+}
+
+#[test]
+fn a_destructor_that_panics_becomes_the_tasks_error_and_nothing_is_dropped_twice() {
+    let drops = Counter::new();
+    let d = drops.clone();
+    let rt = runtime(2);
+    watchdog("panicking_destructor", move || {
+        // Finishes with a value, but its future's destructor panics: the
+        // task fails with that panic and its value is dropped once.
+        let finished = rt.spawn(ReadyThenPanicOnDrop {
+            value: Some(Output(d.guard())),
+            _bomb: PanicOnDrop,
+        });
+        let err = rt.block_on(finished).expect_err("the destructor panicked");
+        assert!(err.is_panic());
+        assert_eq!(d.get(), 1, "the value was not dropped once");
+        // Cancelled while idle, its future's destructor panics: the panic
+        // is the result, and the future's other fields are dropped once.
+        let field = d.guard();
+        let polled = Flag::new();
+        let p = polled.clone();
+        let cancelled = rt.spawn(async move {
+            let _field = field;
+            let _bomb = PanicOnDrop;
+            p.set();
+            std::future::pending::<()>().await
+        });
+        // Once polled, the future holds the bomb (a cancellation before
+        // the first poll would drop only what the block captured).
+        wait_until("the task has been polled", || polled.get());
+        cancelled.cancel();
+        let err = rt.block_on(cancelled).expect_err("cancelled");
+        assert!(
+            err.is_panic(),
+            "a panic while dropping for cancellation is the task's error"
+        );
+        assert_eq!(d.get(), 2, "the future's fields were not dropped once");
         drop(rt);
     });
+    assert_eq!(drops.get(), 2);
 }

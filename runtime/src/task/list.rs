@@ -37,47 +37,55 @@ struct Shard {
 }
 
 /// A slab entry: a task header's address (8-aligned, so its low bit is
-/// clear), or `next << 1 | 1` for a vacant entry whose free-list successor
-/// is `next`.
+/// clear), or, for a vacant entry whose free-list successor is `next`, a
+/// pointer without provenance whose address is `next << 1 | 1`.
 #[derive(Clone, Copy, PartialEq, Eq)]
-struct Entry(usize);
+struct Entry(*mut Header);
 
 impl Entry {
     fn task(ptr: NonNull<Header>) -> Entry {
-        Entry(ptr.as_ptr() as usize)
+        Entry(ptr.as_ptr())
     }
 
     fn vacant(next: u32) -> Entry {
-        Entry(((next as usize) << 1) | 1)
+        Entry(std::ptr::without_provenance_mut(((next as usize) << 1) | 1))
     }
 
     /// The successor of a vacant entry; `None` for a task.
     fn next_vacant(self) -> Option<u32> {
-        (self.0 & 1 == 1).then_some((self.0 >> 1) as u32)
+        let addr = self.0.addr();
+        (addr & 1 == 1).then_some((addr >> 1) as u32)
     }
 
     fn as_task(self) -> Option<NonNull<Header>> {
-        if self.0 & 1 == 1 {
+        if self.0.addr() & 1 == 1 {
             None
         } else {
-            NonNull::new(self.0 as *mut Header)
+            NonNull::new(self.0)
         }
     }
 }
 
 /// The `list_slot` of a task that is in no list (not inserted yet, or
-/// removed); also the free list's end.
+/// removed).
 pub(crate) const UNLISTED: u32 = u32::MAX;
-const NO_ENTRY: u32 = u32::MAX;
+/// The free list's end, and the bound on a slab's entries: an index below
+/// it, shifted left by one, fits a vacant entry's address (on 32-bit
+/// targets too).
+const NO_ENTRY: u32 = if usize::BITS > 32 {
+    u32::MAX
+} else {
+    (usize::MAX >> 1) as u32
+};
 
 /// An emptied shard keeps its slab up to this capacity (32 KiB).
 const MAX_KEPT_CAPACITY: usize = 4096;
 
 const _: () = assert!(std::mem::align_of::<Header>() >= 2);
 
-// SAFETY: the entries are task header addresses, and tasks are `Send +
-// Sync` by the task protocol; the list only follows them under the
-// shard's lock.
+// SAFETY: the entries are task header pointers (or tagged indices), and
+// tasks are `Send + Sync` by the task protocol; the list only follows them
+// under the shard's lock.
 unsafe impl Send for Shard {}
 
 impl Shard {
@@ -140,17 +148,13 @@ impl OwnedTasks {
     /// reference back if the list is closed (the runtime is shutting down).
     ///
     /// # Panics
-    /// If one shard would hold `u32::MAX` tasks (about 240 GB of tasks).
+    /// If one shard's slab would hold `u32::MAX` entries (2^31 on a 32-bit
+    /// target): billions of live tasks.
     pub(crate) fn insert(&self, task: ListedTask) -> Result<(), ListedTask> {
         let mut shard = self.shard(task.header()).lock();
         if shard.closed {
             return Err(task);
         }
-        // The list owns the reference from here on (released by whoever
-        // takes the task off the list: `remove` or `pop`).
-        let raw = task.into_raw();
-        let header = raw.header();
-        let entry = Entry::task(NonNull::from(header));
         // Vacant entries are reused only once they are more than half of
         // the slab; until then the task goes at the end. The end's cache
         // line is this thread's from the previous insert, where a vacant
@@ -158,6 +162,15 @@ impl OwnedTasks {
         // cache miss under the lock on every spawn, in a profile of
         // `spawn_many_remote_idle`).
         let reuse = shard.free != NO_ENTRY && shard.entries.len() > 2 * shard.len;
+        assert!(
+            reuse || shard.entries.len() < NO_ENTRY as usize,
+            "more than u32::MAX - 1 (32-bit: 2^31 - 1) entries in one task-list shard"
+        );
+        // The list owns the reference from here on (released by whoever
+        // takes the task off the list: `remove` or `pop`).
+        let raw = task.into_raw();
+        let header = raw.header();
+        let entry = Entry::task(NonNull::from(header));
         let index = if reuse {
             let index = shard.free as usize;
             shard.free = shard.entries[index]
@@ -166,10 +179,6 @@ impl OwnedTasks {
             shard.entries[index] = entry;
             index
         } else {
-            assert!(
-                shard.entries.len() < NO_ENTRY as usize,
-                "more than u32::MAX - 1 live tasks in one task-list shard"
-            );
             shard.entries.push(entry);
             shard.entries.len() - 1
         };
@@ -291,5 +300,167 @@ impl Drop for OwnedTasks {
             0,
             "the runtime shut down with tasks still listed"
         );
+    }
+}
+
+#[cfg(all(test, not(runtime_loom)))]
+mod tests {
+    use super::*;
+    use crate::task::raw::{Notified, Schedule};
+    use crate::task::{new_task, JoinHandle};
+    use std::collections::HashSet;
+
+    /// A scheduler that never runs anything (the tasks here are only
+    /// listed, never polled).
+    struct Idle;
+
+    impl Schedule for Idle {
+        fn schedule(&self, _: Notified) {}
+        fn yield_now(&self, _: Notified) {}
+        fn release(&self, _: &Header) -> bool {
+            false
+        }
+    }
+
+    /// A task the test keeps alive (its queue entry and handle) while the
+    /// list holds its list reference.
+    struct Task {
+        header: NonNull<Header>,
+        _entry: Notified,
+        _handle: JoinHandle<()>,
+    }
+
+    fn task() -> (ListedTask, Task) {
+        let (listed, entry, handle) = new_task(std::future::pending::<()>(), Idle);
+        let header = NonNull::from(listed.header());
+        (
+            listed,
+            Task {
+                header,
+                _entry: entry,
+                _handle: handle,
+            },
+        )
+    }
+
+    fn insert(list: &OwnedTasks, live: &mut Vec<Task>, n: usize) {
+        for _ in 0..n {
+            let (listed, t) = task();
+            assert!(list.insert(listed).is_ok(), "the open list refused a task");
+            live.push(t);
+        }
+    }
+
+    /// Removes `t` as a completing task does, releasing the list's
+    /// reference.
+    fn remove(list: &OwnedTasks, t: &Task) -> bool {
+        // SAFETY: `t` keeps the task alive.
+        let removed = list.remove(unsafe { t.header.as_ref() });
+        if removed {
+            // SAFETY: `remove` handed us the list's reference.
+            drop(unsafe { ListedTask::from_raw(RawTask::from_raw(t.header)) });
+        }
+        removed
+    }
+
+    fn listed(list: &OwnedTasks) -> HashSet<NonNull<Header>> {
+        let mut set = HashSet::new();
+        list.for_each(|t| assert!(set.insert(NonNull::from(t.header())), "listed twice"));
+        set
+    }
+
+    fn check(list: &OwnedTasks, live: &[Task]) {
+        let expected: HashSet<_> = live.iter().map(|t| t.header).collect();
+        assert_eq!(listed(list), expected);
+        assert_eq!(list.len(), live.len());
+    }
+
+    /// Removes `count` tasks of `live`, picked by a xorshift from `seed`.
+    fn remove_some(list: &OwnedTasks, live: &mut Vec<Task>, seed: &mut u64, count: usize) {
+        for _ in 0..count {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            let t = live.swap_remove(*seed as usize % live.len());
+            assert!(remove(list, &t), "a listed task was not found");
+            assert!(!remove(list, &t), "a task was removed twice");
+        }
+    }
+
+    #[test]
+    fn a_task_never_listed_is_not_removed() {
+        let list = OwnedTasks::new(1);
+        let (listed, t) = task();
+        assert!(!remove(&list, &t));
+        let mut live = Vec::new();
+        insert(&list, &mut live, 3);
+        assert!(!remove(&list, &t), "found in a list it was never put in");
+        drop(listed);
+        for t in &live {
+            assert!(remove(&list, t));
+        }
+    }
+
+    #[test]
+    fn tasks_come_and_go_in_any_order() {
+        let list = OwnedTasks::new(1);
+        let mut live = Vec::new();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        insert(&list, &mut live, 200);
+        check(&list, &live);
+        // Most of them go (so the next inserts reuse vacant entries).
+        remove_some(&list, &mut live, &mut seed, 150);
+        check(&list, &live);
+        insert(&list, &mut live, 120);
+        check(&list, &live);
+        // `pop` before `close` (trims vacant entries off the end and
+        // rebuilds the free list), then inserts into what is left.
+        for _ in 0..30 {
+            let popped = list.pop().expect("the list is not empty");
+            let header = NonNull::from(popped.header());
+            let i = live
+                .iter()
+                .position(|t| t.header == header)
+                .expect("a live task");
+            let t = live.swap_remove(i);
+            drop(popped);
+            assert!(!remove(&list, &t), "a popped task was still listed");
+        }
+        check(&list, &live);
+        remove_some(&list, &mut live, &mut seed, 60);
+        insert(&list, &mut live, 100);
+        check(&list, &live);
+        // Shutdown: close, then pop everything.
+        list.close();
+        let (refused, _t) = task();
+        assert!(list.insert(refused).is_err(), "the closed list took a task");
+        remove_some(&list, &mut live, &mut seed, 40);
+        let mut popped = HashSet::new();
+        while let Some(t) = list.pop() {
+            assert!(popped.insert(NonNull::from(t.header())), "popped twice");
+        }
+        let expected: HashSet<_> = live.iter().map(|t| t.header).collect();
+        assert_eq!(popped, expected);
+        assert_eq!(list.len(), 0);
+        assert!(list.wait_empty(Some(Instant::now())));
+    }
+
+    #[test]
+    fn an_emptied_shard_starts_over() {
+        let list = OwnedTasks::new(1);
+        let mut live = Vec::new();
+        insert(&list, &mut live, 64);
+        for t in live.drain(..) {
+            assert!(remove(&list, &t));
+        }
+        for shard in list.shards.iter() {
+            let shard = shard.lock();
+            assert!(shard.entries.is_empty() && shard.free == NO_ENTRY);
+        }
+        insert(&list, &mut live, 8);
+        check(&list, &live);
+        for t in &live {
+            assert!(remove(&list, t));
+        }
     }
 }

@@ -25,14 +25,16 @@
 //!
 //! # The task protocol
 //!
-//! A task is one heap allocation (`raw::Cell`): a `Header`
-//! with the atomic state word, a vtable, the id, the join waker slot, the
-//! task's index in the task list and the stage tag; then the scheduler
-//! handle; then the *stage*, a union that holds the future, later its output. The state word (see `state.rs`, where each
-//! bit says what it rules out) packs six flags and a reference count:
+//! A task is one heap allocation (`raw::Cell`): a `Header` with the atomic
+//! state word, a vtable, the id, the join waker slot, the task's index in
+//! the task list and the stage tag; then the scheduler handle; then the
+//! *stage*, a union that holds the future, later its output. The state
+//! word (see `state.rs`, where each bit says what it rules out) packs six
+//! flags and a reference count:
 //!
-//! * RUNNING: one thread is polling. It alone touches the stage and the
-//!   cancellation bookkeeping until it clears the bit.
+//! * RUNNING: one thread is polling. It alone touches the stage (and its
+//!   tag in the header) and the cancellation bookkeeping until it clears
+//!   the bit.
 //! * SCHEDULED: a run queue holds (or is about to hold) a reference. A wake
 //!   of a scheduled task does nothing, so a task is never queued twice. A
 //!   wake during a poll sets it and the poller re-queues the task once,

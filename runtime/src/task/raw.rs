@@ -258,6 +258,11 @@ impl<F: Future, S> Cell<F, S> {
     pub(super) unsafe fn store_output(&self, output: Result<F::Output, Repr>) {
         // SAFETY: forwarded from the caller.
         debug_assert_eq!(unsafe { self.tag() }, StageTag::Empty);
+        // Were the future still there (a bug in the harness), it must be
+        // dropped in place, not overwritten: it is pinned. A no-op when
+        // the tag is `Empty`, as it always is here.
+        // SAFETY: forwarded from the caller.
+        unsafe { self.drop_future() };
         let tag = if output.is_ok() {
             StageTag::Value
         } else {
@@ -306,9 +311,11 @@ impl<F: Future, S> Cell<F, S> {
 }
 
 impl<F: Future, S> Drop for Cell<F, S> {
-    /// Drops whatever the stage still holds when the allocation is freed:
-    /// the output of a detached task (only when it needs no drop: see
-    /// `harness::complete`), or one its `JoinHandle` never read.
+    /// Drops whatever the stage still holds when the allocation is freed.
+    /// Every path through the harness drops or hands out the output
+    /// before that, except a detached task's `Ok` output that needs no
+    /// drop (`harness::complete` leaves it); this is the backstop that
+    /// keeps a future or output from leaking if a path ever left one.
     fn drop(&mut self) {
         // SAFETY: the last reference is gone: nobody else touches the task.
         unsafe {
