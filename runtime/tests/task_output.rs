@@ -12,6 +12,20 @@ use runtime::task::{Id, JoinHandle};
 use std::collections::HashSet;
 use support::{block_on, runtime, wait_until, watchdog, Counter, DropGuard, Flag};
 
+/// Under the watchdog: runs `body` with a two-worker runtime and a drop
+/// counter, then checks that `total` drops were counted.
+fn with_counted_drops(
+    name: &str,
+    total: usize,
+    body: impl FnOnce(runtime::Runtime, Counter) + Send + 'static,
+) {
+    let drops = Counter::new();
+    let d = drops.clone();
+    let rt = runtime(2);
+    watchdog(name, move || body(rt, d));
+    assert_eq!(drops.get(), total, "not every drop was counted once");
+}
+
 /// A task output that counts its drops.
 #[derive(Debug)]
 struct Output(#[allow(dead_code)] DropGuard);
@@ -39,10 +53,7 @@ fn an_output_read_through_the_handle_is_dropped_once_by_its_reader() {
 
 #[test]
 fn an_output_nobody_reads_is_dropped_once() {
-    let drops = Counter::new();
-    let d = drops.clone();
-    let rt = runtime(2);
-    watchdog("output_unread", move || {
+    with_counted_drops("output_unread", 200, |rt, d| {
         // Detached before completion: the worker drops the output.
         for _ in 0..100 {
             let guard = d.guard();
@@ -72,15 +83,11 @@ fn an_output_nobody_reads_is_dropped_once() {
         );
         drop(rt);
     });
-    assert_eq!(drops.get(), 200);
 }
 
 #[test]
 fn a_panic_payload_is_dropped_once_read_or_not() {
-    let drops = Counter::new();
-    let d = drops.clone();
-    let rt = runtime(2);
-    watchdog("panic_payload", move || {
+    with_counted_drops("panic_payload", 3, |rt, d| {
         let spawn = |d: &Counter| {
             let guard = d.guard();
             rt.spawn(async move {
@@ -109,15 +116,11 @@ fn a_panic_payload_is_dropped_once_read_or_not() {
         );
         drop(rt);
     });
-    assert_eq!(drops.get(), 3);
 }
 
 #[test]
 fn futures_cancelled_or_shut_down_are_dropped_once() {
-    let drops = Counter::new();
-    let d = drops.clone();
-    let rt = runtime(2);
-    watchdog("cancel_and_shutdown", move || {
+    with_counted_drops("cancel_and_shutdown", 200, |rt, d| {
         let handles: Vec<JoinHandle<Output>> = (0..200)
             .map(|_| {
                 let guard = d.guard();
@@ -141,7 +144,6 @@ fn futures_cancelled_or_shut_down_are_dropped_once() {
         assert_eq!(d.get(), 200, "shutdown did not drop each idle future once");
         drop(handles);
     });
-    assert_eq!(drops.get(), 200);
 }
 
 #[test]
@@ -239,10 +241,7 @@ impl Drop for PanicOnDrop {
 
 #[test]
 fn a_destructor_that_panics_becomes_the_tasks_error_and_nothing_is_dropped_twice() {
-    let drops = Counter::new();
-    let d = drops.clone();
-    let rt = runtime(2);
-    watchdog("panicking_destructor", move || {
+    with_counted_drops("panicking_destructor", 2, |rt, d| {
         // Finishes with a value, but its future's destructor panics: the
         // task fails with that panic and its value is dropped once.
         let finished = rt.spawn(ReadyThenPanicOnDrop {
@@ -275,5 +274,4 @@ fn a_destructor_that_panics_becomes_the_tasks_error_and_nothing_is_dropped_twice
         assert_eq!(d.get(), 2, "the future's fields were not dropped once");
         drop(rt);
     });
-    assert_eq!(drops.get(), 2);
 }
