@@ -81,6 +81,10 @@ const NO_ENTRY: u32 = if usize::BITS > 32 {
 /// An emptied shard keeps its slab up to this capacity (32 KiB).
 const MAX_KEPT_CAPACITY: usize = 4096;
 
+/// A slab of at least this many entries is compacted once fewer than a
+/// quarter of them hold tasks (`Shard::compact_if_sparse`).
+const COMPACT_MIN_ENTRIES: usize = MAX_KEPT_CAPACITY;
+
 const _: () = assert!(std::mem::align_of::<Header>() >= 2);
 
 // SAFETY: the entries are task header pointers (or tagged indices), and
@@ -105,6 +109,45 @@ impl Shard {
             }
             self.free = NO_ENTRY;
         }
+    }
+
+    /// After a removal: if the slab is long (`COMPACT_MIN_ENTRIES`) and
+    /// less than a quarter full, moves the tasks above index `len` into
+    /// the vacant entries below it, cuts the slab to its tasks and gives
+    /// back most of its memory, so a burst of tasks does not leave its peak
+    /// allocated while a few of them live on.
+    ///
+    /// Amortized O(1) per removal: a spawner appends only while at most
+    /// half the slab is vacant, so the slab was at least half full when it
+    /// reached its length, and at least a quarter of that length in
+    /// removals has happened since; the pass costs that length.
+    fn compact_if_sparse(&mut self) {
+        if self.entries.len() < COMPACT_MIN_ENTRIES || self.len * 4 >= self.entries.len() {
+            return;
+        }
+        // As many tasks sit at `len..` as entries are vacant below `len`:
+        // `lo` finds each of those in turn.
+        let mut lo = 0;
+        for hi in self.len..self.entries.len() {
+            let Some(ptr) = self.entries[hi].as_task() else {
+                continue;
+            };
+            while self.entries[lo].as_task().is_some() {
+                lo += 1;
+            }
+            self.entries[lo] = self.entries[hi];
+            // SAFETY: a task in the slab is alive (the list holds a
+            // reference), and its `list_slot` is guarded by this shard's
+            // lock, which the caller holds (`&mut self` is only reachable
+            // through the lock's guard).
+            unsafe { ptr.as_ref() }
+                .list_slot
+                .with_mut(|s| unsafe { *s = lo as u32 });
+            lo += 1;
+        }
+        self.entries.truncate(self.len);
+        self.entries.shrink_to(2 * self.len);
+        self.free = NO_ENTRY;
     }
 
     /// Rebuilds the free list from the entries (after `pop` trimmed
@@ -203,6 +246,7 @@ impl OwnedTasks {
         shard.vacate(index);
         // SAFETY: as above.
         header.list_slot.with_mut(|s| unsafe { *s = UNLISTED });
+        shard.compact_if_sparse();
         if shard.len == 0 && shard.closed {
             drop(shard);
             let _guard = self.emptied_lock.lock();
@@ -443,6 +487,51 @@ mod tests {
         assert_eq!(popped, expected);
         assert_eq!(list.len(), 0);
         assert!(list.wait_empty(Some(Instant::now())));
+    }
+
+    /// The longest slab of `list`'s shards and the most entries one
+    /// reserves.
+    fn slab_sizes(list: &OwnedTasks) -> (usize, usize) {
+        list.shards.iter().fold((0, 0), |(len, cap), shard| {
+            let shard = shard.lock();
+            (
+                len.max(shard.entries.len()),
+                cap.max(shard.entries.capacity()),
+            )
+        })
+    }
+
+    #[test]
+    fn a_burst_gives_its_slab_back() {
+        // A burst of tasks, then most of them complete in scattered order
+        // while some live on: the slabs must not keep the burst's length.
+        let list = OwnedTasks::new(1);
+        let shards = list.shards.len();
+        let mut live = Vec::new();
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        insert(&list, &mut live, 40_000);
+        let (peak, _) = slab_sizes(&list);
+        assert!(peak >= 40_000 / shards, "the burst did not fill the slabs");
+        remove_some(&list, &mut live, &mut seed, 39_900);
+        check(&list, &live);
+        let (len, cap) = slab_sizes(&list);
+        assert!(
+            len <= COMPACT_MIN_ENTRIES && cap <= 2 * COMPACT_MIN_ENTRIES,
+            "100 tasks left in slabs of {len} entries ({cap} reserved) after a peak of {peak}"
+        );
+        // The moved tasks are found where they went: each is removed once,
+        // and the list still takes new tasks and finds them.
+        insert(&list, &mut live, 1_000);
+        check(&list, &live);
+        remove_some(&list, &mut live, &mut seed, 500);
+        check(&list, &live);
+        list.close();
+        let mut popped = HashSet::new();
+        while let Some(t) = list.pop() {
+            assert!(popped.insert(NonNull::from(t.header())), "popped twice");
+        }
+        let expected: HashSet<_> = live.iter().map(|t| t.header).collect();
+        assert_eq!(popped, expected);
     }
 
     #[test]
