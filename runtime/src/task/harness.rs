@@ -4,7 +4,7 @@
 use super::cancel::PollScope;
 use super::error::Repr;
 use super::raw::{Cell, Frame, Header, Notified, RawTask, Schedule};
-use super::state::{Notify, TransitionToIdle, TransitionToRunning};
+use super::state::{DropUnlent, Notify, TransitionToIdle, TransitionToRunning};
 use super::{coop, waker, JoinError};
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -298,6 +298,32 @@ fn can_read_output(header: &Header, waker: &Waker) -> bool {
 pub(super) unsafe fn drop_join_handle<F: Future, S>(ptr: NonNull<Header>) {
     // SAFETY: module contract.
     let cell = unsafe { cell::<F, S>(ptr) };
+    if !cell.header.state.load().is_join_waker_set() {
+        // JOIN_WAKER is clear, and only the handle sets it: the slot is
+        // ours (the load's Acquire pairs with the completer's
+        // `unset_join_waker_after_complete`, after which it no longer reads
+        // the slot). Emptied first, the handle has nothing left to clean up
+        // before completion, so its interest and its reference go in one
+        // read-modify-write.
+        // SAFETY: as just said; we still hold the handle's reference.
+        let w = cell.header.join_waker.with_mut(|w| unsafe { (*w).take() });
+        drop(w);
+        match cell.header.state.drop_join_handle_unlent() {
+            DropUnlent::Released { last } => {
+                if last {
+                    // SAFETY: that was the last reference.
+                    unsafe { RawTask::from_raw(ptr).dealloc() };
+                }
+            }
+            DropUnlent::Complete => {
+                // COMPLETE and we were the joiner: the output is ours.
+                drop_output(cell);
+                // SAFETY: the handle's own reference.
+                unsafe { RawTask::from_raw(ptr).drop_reference() };
+            }
+        }
+        return;
+    }
     let todo = cell.header.state.drop_join_handle();
     if todo.drop_output {
         // COMPLETE and we were the joiner: the output is ours.
