@@ -2,8 +2,9 @@
 //! error) is dropped exactly once, whichever path ends it: read through the
 //! `JoinHandle`, dropped with a handle that never read it, dropped by the
 //! worker for a detached task, a panic's payload, a cancellation, the
-//! runtime's shutdown. And the runtime's task list holds exactly the live
-//! tasks, whatever order tasks finish in.
+//! runtime's shutdown; with it, a waker the handle registered. And the
+//! runtime's task list holds exactly the live tasks, whatever order tasks
+//! finish in.
 
 mod support;
 
@@ -81,6 +82,85 @@ fn an_output_nobody_reads_is_dropped_once() {
             200,
             "the unread outputs were not dropped once each"
         );
+        drop(rt);
+    });
+}
+
+/// A waker that counts its wakes; its clones are counted by the `Arc`.
+struct CountingWaker(Counter);
+
+impl std::task::Wake for CountingWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.incr();
+    }
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.0.incr();
+    }
+}
+
+/// Polls `handle` once from this thread with `waker` (registering it in
+/// the task's join-waker slot); the task must not be finished.
+fn register(handle: &mut JoinHandle<Output>, waker: &std::task::Waker) {
+    let mut cx = std::task::Context::from_waker(waker);
+    assert!(
+        std::future::Future::poll(std::pin::Pin::new(handle), &mut cx).is_pending(),
+        "the task finished before its handle was polled"
+    );
+}
+
+#[test]
+fn a_handle_dropped_with_a_registered_waker_drops_the_waker_and_the_output_once() {
+    use std::sync::Arc;
+    with_counted_drops("registered_waker", 2, |rt, d| {
+        let wakes = Counter::new();
+        let counting = Arc::new(CountingWaker(wakes.clone()));
+        let waker = std::task::Waker::from(counting.clone());
+        let spawn = |d: &Counter| {
+            let guard = d.guard();
+            let (tx, rx) = oneshot::channel::<()>();
+            let handle = rt.spawn(async move {
+                let _ = rx.await;
+                Output(guard)
+            });
+            (tx, handle)
+        };
+
+        // Dropped while the task waits: the handle takes its waker back at
+        // once; the worker drops the output when the task completes.
+        let (tx, mut handle) = spawn(&d);
+        register(&mut handle, &waker);
+        assert_eq!(Arc::strong_count(&counting), 3, "the slot holds a clone");
+        drop(handle);
+        assert_eq!(
+            Arc::strong_count(&counting),
+            2,
+            "the dropped handle left its waker in the slot"
+        );
+        tx.send(()).unwrap();
+        wait_until("the first output is dropped", || d.get() == 1);
+
+        // Completed first (the completer wakes the waker, then hands the
+        // slot back), then dropped unread: the output goes with the
+        // handle, the waker with whichever side holds the slot last.
+        let (tx, mut handle) = spawn(&d);
+        register(&mut handle, &waker);
+        tx.send(()).unwrap();
+        // The wake comes after COMPLETE is set.
+        wait_until("the completion wakes the joiner", || wakes.get() == 1);
+        assert!(handle.is_finished());
+        assert_eq!(d.get(), 1, "an output was dropped while its handle held it");
+        drop(handle);
+        assert_eq!(
+            d.get(),
+            2,
+            "the unread output was not dropped with its handle"
+        );
+        wait_until("the slot's waker is dropped", || {
+            Arc::strong_count(&counting) == 2
+        });
+        assert_eq!(wakes.get(), 1, "the joiner was woken more than once");
+        drop(waker);
+        assert_eq!(Arc::strong_count(&counting), 1);
         drop(rt);
     });
 }
