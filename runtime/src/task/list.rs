@@ -26,7 +26,9 @@ pub(crate) struct OwnedTasks {
 /// One shard: a slab of task pointers. A listed task's header holds its
 /// index here (`Header::list_slot`); a vacant entry holds the index of the
 /// next vacant one (a free list), so neither insert nor removal touches any
-/// task but the one inserted or removed.
+/// task but the one inserted or removed (except a removal that compacts a
+/// sparse slab, `compact_if_sparse`, which rewrites the moved tasks'
+/// slots).
 struct Shard {
     entries: Vec<Entry>,
     /// The first vacant entry (`NO_ENTRY`: none).
@@ -120,7 +122,12 @@ impl Shard {
     /// Amortized O(1) per removal: a spawner appends only while at most
     /// half the slab is vacant, so the slab was at least half full when it
     /// reached its length, and at least a quarter of that length in
-    /// removals has happened since; the pass costs that length.
+    /// removals has happened since; the pass costs that length. But the
+    /// one removal that triggers it pays the whole pass (a scan of the
+    /// slab, a write to each moved task's header, a reallocation) with the
+    /// shard's lock held: with a million tasks over 64 shards, about 15,600
+    /// entries scanned and up to 3,900 headers written, while spawns and
+    /// completions on that shard wait.
     fn compact_if_sparse(&mut self) {
         if self.entries.len() < COMPACT_MIN_ENTRIES || self.len * 4 >= self.entries.len() {
             return;
