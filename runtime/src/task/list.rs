@@ -144,12 +144,12 @@ impl Shard {
             }
             self.entries[lo] = self.entries[hi];
             // SAFETY: a task in the slab is alive (the list holds a
-            // reference), and its `list_slot` is guarded by this shard's
-            // lock, which the caller holds (`&mut self` is only reachable
-            // through the lock's guard).
-            unsafe { ptr.as_ref() }
-                .list_slot
-                .with_mut(|s| unsafe { *s = lo as u32 });
+            // reference).
+            let header = unsafe { ptr.as_ref() };
+            // SAFETY: a task's `list_slot` is guarded by its shard's lock,
+            // which the caller holds (`&mut self` is only reachable through
+            // the lock's guard).
+            header.list_slot.with_mut(|s| unsafe { *s = lo as u32 });
             lo += 1;
         }
         self.entries.truncate(self.len);
