@@ -110,6 +110,15 @@ pub struct DumpedTask {
 /// first). The snapshot is not atomic: each task's state is read on its
 /// own, under its task-list shard's lock.
 ///
+/// Without [`Builder::enable_task_dump`](crate::Builder::enable_task_dump),
+/// a task spawned from a thread that is not one of the runtime's workers
+/// joins the task list at its first poll (the worker that runs it lists
+/// it, not the spawning thread: the list's lock stays off the spawner's
+/// path). Until then it is counted in [`unstarted`](Self::unstarted), not
+/// listed. Every live task is listed or counted, a task starting during
+/// the dump possibly both. With tracking on, every task is listed from
+/// its spawn.
+///
 /// # Examples
 ///
 /// ```
@@ -124,11 +133,15 @@ pub struct DumpedTask {
 pub struct TaskDump {
     tasks: Vec<DumpedTask>,
     tracked: bool,
+    unstarted: usize,
 }
 
 impl TaskDump {
     pub(crate) fn collect(shared: &Shared) -> TaskDump {
         let registry: Option<&TaskRegistry> = shared.metrics().registry.as_ref();
+        // Before the list: a task listed meanwhile is then counted twice
+        // rather than not at all.
+        let unstarted = shared.num_unstarted();
         let mut listed: Vec<(Id, Snapshot, Option<Arc<TaskInfo>>)> = Vec::new();
         // The registry entry is taken while the task is listed (a table
         // shard's lock inside a list shard's: nothing takes them the other
@@ -157,7 +170,32 @@ impl TaskDump {
         TaskDump {
             tasks,
             tracked: registry.is_some(),
+            unstarted,
         }
+    }
+
+    /// Tasks spawned from outside the runtime's workers that no worker had
+    /// polled yet, so not in [`tasks`](Self::tasks) (see above); always 0
+    /// with [`Builder::enable_task_dump`](crate::Builder::enable_task_dump).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().worker_threads(1).build().unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
+    /// // The one worker blocks (as a task must not) until we are done.
+    /// let blocker = rt.spawn(async move { rx.recv().ok() });
+    /// let queued = rt.spawn(async {});
+    /// let dump = rt.handle().dump();
+    /// // `queued` waits behind the blocker: not polled, so not listed.
+    /// assert!(dump.get(queued.id()).is_none());
+    /// assert!(dump.unstarted() >= 1);
+    /// drop(tx);
+    /// rt.block_on(queued).unwrap();
+    /// rt.block_on(blocker).unwrap();
+    /// ```
+    pub fn unstarted(&self) -> usize {
+        self.unstarted
     }
 
     /// The tasks, ordered by id.
@@ -178,8 +216,16 @@ impl fmt::Display for TaskDump {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{} live task(s){}",
+            "{} live task(s){}{}",
             self.tasks.len(),
+            if self.unstarted > 0 {
+                format!(
+                    ", and {} spawned from outside the workers, not started yet",
+                    self.unstarted
+                )
+            } else {
+                String::new()
+            },
             if self.tracked {
                 ""
             } else {

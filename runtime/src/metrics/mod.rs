@@ -63,6 +63,9 @@ pub(crate) struct Config {
 struct SharedCounters {
     /// Tasks spawned from threads that are not this runtime's workers.
     remote_spawns: AtomicU64,
+    /// Of those, the tasks whose listing was deferred to their first poll
+    /// (`task::list::DEFERRED`): the untracked ones.
+    deferred_spawns: AtomicU64,
     /// Tasks completed off the workers (none today; kept for robustness).
     remote_completions: AtomicU64,
     /// `spawn_blocking` closures accepted.
@@ -104,6 +107,28 @@ impl Metrics {
     pub(crate) fn count_remote_spawn(&self) {
         // Relaxed: a statistic; nothing is published through it.
         self.shared.remote_spawns.fetch_add(1, Relaxed);
+    }
+
+    /// A task spawned from outside the workers, its listing deferred to
+    /// its first poll.
+    pub(crate) fn count_deferred_spawn(&self) {
+        // Relaxed: a statistic; nothing is published through it.
+        self.shared.deferred_spawns.fetch_add(1, Relaxed);
+    }
+
+    /// Tasks spawned with their listing deferred and not listed yet: not
+    /// polled, or completed without a poll (`OwnedTasks::deferred_released`
+    /// counts those, and is subtracted by the caller). Approximate while
+    /// tasks are spawned and run, exact when the runtime is quiet.
+    pub(crate) fn deferred_not_listed(&self) -> u64 {
+        // Relaxed: statistics. The workers' counts are read before the
+        // spawns, so a task counted as listed was counted as spawned too
+        // (short of a reordering, which saturates at zero).
+        let listed: u64 = self.workers.iter().map(|w| w.listed_deferred.get()).sum();
+        self.shared
+            .deferred_spawns
+            .load(Relaxed)
+            .saturating_sub(listed)
     }
 
     /// A task completed outside the workers.

@@ -58,6 +58,9 @@ pub(crate) struct WorkerCounters {
     pub(crate) spawned: Counter,
     /// Tasks that completed on this worker.
     pub(crate) completed: Counter,
+    /// Tasks spawned from outside the workers that this worker listed at
+    /// their first poll (`task::list::DEFERRED`).
+    pub(crate) listed_deferred: Counter,
     /// Successful steals from other workers' queues.
     pub(crate) steal_operations: Counter,
     /// Tasks taken by those steals.
@@ -79,6 +82,7 @@ impl WorkerCounters {
             polls: Counter::default(),
             spawned: Counter::default(),
             completed: Counter::default(),
+            listed_deferred: Counter::default(),
             steal_operations: Counter::default(),
             stolen: Counter::default(),
             parks: Counter::default(),

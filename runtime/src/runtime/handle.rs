@@ -170,13 +170,20 @@ impl Handle {
     /// Takes each task-list shard's lock in turn (and, with tracking, each
     /// table shard's): meant for debugging, not for every request.
     ///
+    /// Without tracking, a task spawned from outside the workers is listed
+    /// from its first poll on, and counted in
+    /// [`TaskDump::unstarted`] until then.
+    ///
     /// # Examples
     ///
     /// ```
     /// use runtime::metrics::TaskState;
     ///
     /// let rt = runtime::Runtime::new().unwrap();
-    /// let stuck = rt.spawn(std::future::pending::<()>());
+    /// // Spawned by a task (on a worker), so listed at once.
+    /// let stuck = rt
+    ///     .block_on(rt.spawn(async { runtime::spawn(std::future::pending::<()>()) }))
+    ///     .unwrap();
     /// let dump = rt.handle().dump();
     /// // Idle once a worker has polled it; scheduled or running before.
     /// assert_ne!(dump.get(stuck.id()).unwrap().state, TaskState::Complete);

@@ -171,7 +171,18 @@ impl Shared {
     /// included).
     pub(crate) fn num_tasks(&self) -> usize {
         let local = self.current_thread.as_ref().map_or(0, |ct| ct.local.len());
-        self.owned.len() + local
+        self.owned.len() + local + self.num_unstarted()
+    }
+
+    /// Tasks spawned from outside the workers that no worker has polled
+    /// (or completed) yet: their listing is deferred to their first poll
+    /// (`ListedTask::defer`), so the task list does not hold them yet.
+    pub(crate) fn num_unstarted(&self) -> usize {
+        let pending = self
+            .metrics
+            .deferred_not_listed()
+            .saturating_sub(self.owned.deferred_released());
+        usize::try_from(pending).unwrap_or(usize::MAX)
     }
 
     /// Local tasks (`spawn_local` on a current-thread runtime) spawned and
@@ -331,8 +342,50 @@ impl Shared {
             return self.spawn_tracked(future, location, name);
         }
         let (listed, notified, handle) = task::new_task(future, self.clone());
-        self.bind(listed, notified, |n| self.schedule_spawned(n));
+        worker::with_current(|cx| match cx {
+            Some(cx) if Arc::ptr_eq(&cx.shared, self) => {
+                self.bind(listed, notified, |n| {
+                    cx.counters().spawned.incr();
+                    cx.schedule_local(n);
+                });
+            }
+            _ if self.is_shutting_down() => {
+                // Refused at once (`bind`), as before the deferral.
+                self.bind(listed, notified, |n| self.schedule_spawned(n));
+            }
+            _ => {
+                // From outside the workers: the task is listed by the
+                // worker that first polls it (`Context::poll`), so the
+                // list's lock, and the cache lines of the shard that the
+                // workers removing tasks write, stay off this thread's
+                // path (with one thread spawning while the workers
+                // complete, the two met on every task: a third of the
+                // samples of `remote_spawn_contention`). The task dump
+                // counts it as unstarted until then.
+                listed.defer();
+                self.metrics.count_remote_spawn();
+                self.metrics.count_deferred_spawn();
+                self.push_remote(notified);
+            }
+        });
         handle
+    }
+
+    /// Lists a deferred task (`ListedTask::defer`) before its first poll;
+    /// returns false if the list refused it (shutdown): the task is then
+    /// completed as cancelled instead of polled.
+    pub(crate) fn bind_deferred(&self, task: &Notified) -> bool {
+        // SAFETY: deferred (checked by our caller), and its queue entry is
+        // our caller's.
+        match unsafe { self.owned.insert_deferred(task.header()) } {
+            Ok(()) => true,
+            Err(refused) => {
+                // Its reference stays deferred: the completion releases it
+                // (`OwnedTasks::remove`).
+                refused.defer();
+                false
+            }
+        }
     }
 
     /// `spawn_at` with task tracking on: kept out of line, so the untracked

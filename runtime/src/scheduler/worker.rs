@@ -503,6 +503,15 @@ impl Context {
     /// `schedule_wake`).
     #[inline]
     fn poll(&self, task: Notified) {
+        if task.is_deferred() {
+            // Spawned from outside: listed now, by the worker that runs it
+            // (`Shared::spawn_at`).
+            if !self.shared.bind_deferred(&task) {
+                task.shutdown();
+                return;
+            }
+            self.counters().listed_deferred.incr();
+        }
         self.polling.set(true);
         task.run();
         self.polling.set(false);

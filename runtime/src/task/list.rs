@@ -9,7 +9,7 @@
 //! one reference to each task in it.
 
 use super::raw::{Header, ListedTask, RawTask};
-use crate::loom::{Condvar, Mutex};
+use crate::loom::{AtomicU64, Condvar, Mutex, Ordering};
 use crossbeam_utils::CachePadded;
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
@@ -21,6 +21,10 @@ pub(crate) struct OwnedTasks {
     /// Signalled when a shard becomes empty after `close`.
     emptied: Condvar,
     emptied_lock: Mutex<()>,
+    /// Deferred tasks (`DEFERRED`) released by `remove` without ever being
+    /// listed: completed before their first poll (a shutdown), for the
+    /// count of live tasks (`Shared::num_tasks`).
+    deferred_released: AtomicU64,
 }
 
 /// One shard: a slab of task pointers. A listed task's header holds its
@@ -71,6 +75,9 @@ impl Entry {
 /// The `list_slot` of a task that is in no list (not inserted yet, or
 /// removed).
 pub(crate) const UNLISTED: u32 = u32::MAX;
+/// The `list_slot` of a task whose list reference waits in the task itself
+/// until its first poll lists it (`ListedTask::defer`, `insert_deferred`).
+pub(crate) const DEFERRED: u32 = u32::MAX - 1;
 /// The free list's end, and the bound on a slab's entries: an index below
 /// it, shifted left by one, fits a vacant entry's address (on 32-bit
 /// targets too).
@@ -187,6 +194,7 @@ impl OwnedTasks {
             mask: n as u64 - 1,
             emptied: Condvar::new(),
             emptied_lock: Mutex::new(()),
+            deferred_released: AtomicU64::new(0),
         }
     }
 
@@ -213,7 +221,7 @@ impl OwnedTasks {
         // `spawn_many_remote_idle`).
         let reuse = shard.free != NO_ENTRY && shard.entries.len() > 2 * shard.len;
         assert!(
-            reuse || shard.entries.len() < NO_ENTRY as usize,
+            reuse || shard.entries.len() < DEFERRED as usize,
             "more than u32::MAX - 1 (32-bit: 2^31 - 1) entries in one task-list shard"
         );
         // The list owns the reference from here on (released by whoever
@@ -239,14 +247,37 @@ impl OwnedTasks {
         Ok(())
     }
 
-    /// Takes a completed task off the list. Returns true if it was on it;
-    /// the list's reference is then the caller's to release.
+    /// Lists a task whose list reference was deferred (`ListedTask::defer`).
+    ///
+    /// # Safety
+    /// `header`'s task is deferred (its slot is `DEFERRED`), the caller
+    /// holds its only run-queue entry (so nobody else lists or completes
+    /// it meanwhile), and the caller hands over the deferred reference.
+    pub(crate) unsafe fn insert_deferred(&self, header: &Header) -> Result<(), ListedTask> {
+        // SAFETY: the deferred reference, handed over by our caller.
+        let task = unsafe { ListedTask::from_raw(RawTask::from_raw(NonNull::from(header))) };
+        self.insert(task)
+    }
+
+    /// Takes a completed task off the list. Returns true if it was on it
+    /// (or its list reference was still deferred); the list's reference is
+    /// then the caller's to release.
     pub(crate) fn remove(&self, header: &Header) -> bool {
         let entry = Entry::task(NonNull::from(header));
         let mut shard = self.shard(header).lock();
         // SAFETY: a task's `list_slot` is guarded by its shard's lock,
         // which we hold (a task never inserted holds `UNLISTED`).
-        let index = header.list_slot.with(|s| unsafe { *s }) as usize;
+        let index = header.list_slot.with(|s| unsafe { *s });
+        if index == DEFERRED {
+            // Never listed: its list reference is still the task's.
+            // SAFETY: as above.
+            header.list_slot.with_mut(|s| unsafe { *s = UNLISTED });
+            drop(shard);
+            // Relaxed: a count read for statistics only.
+            self.deferred_released.fetch_add(1, Ordering::Relaxed);
+            return true;
+        }
+        let index = index as usize;
         if shard.entries.get(index) != Some(&entry) {
             return false;
         }
@@ -318,6 +349,12 @@ impl OwnedTasks {
             }
         }
         None
+    }
+
+    /// Deferred tasks released without being listed, so far.
+    pub(crate) fn deferred_released(&self) -> u64 {
+        // Relaxed: a statistic.
+        self.deferred_released.load(Ordering::Relaxed)
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -558,5 +595,41 @@ mod tests {
         for t in &live {
             assert!(remove(&list, t));
         }
+    }
+
+    /// A deferred task's list reference (`ListedTask::defer`): listed by
+    /// `insert_deferred`, or, refused after `close`, handed back once by
+    /// `remove` without the task ever being listed.
+    #[test]
+    fn a_deferred_reference_is_listed_or_handed_back_once() {
+        let list = OwnedTasks::new(1);
+        let (listed_ref, t) = task();
+        listed_ref.defer();
+        assert!(listed(&list).is_empty(), "listed before its first poll");
+        // SAFETY: `t` keeps the task alive; it is deferred and nobody else
+        // lists it; its deferred reference goes to the list.
+        assert!(unsafe { list.insert_deferred(t.header.as_ref()) }.is_ok());
+        assert_eq!(listed(&list), HashSet::from([t.header]));
+        assert!(remove(&list, &t));
+        assert!(!remove(&list, &t), "removed twice");
+        assert_eq!(list.deferred_released(), 0);
+
+        let (listed_ref, t) = task();
+        listed_ref.defer();
+        list.close();
+        // SAFETY: as above.
+        let refused = unsafe { list.insert_deferred(t.header.as_ref()) }
+            .expect_err("a closed list took a task");
+        refused.defer();
+        assert!(listed(&list).is_empty());
+        assert!(
+            remove(&list, &t),
+            "the deferred reference was not handed back"
+        );
+        assert!(
+            !remove(&list, &t),
+            "the deferred reference was handed back twice"
+        );
+        assert_eq!(list.deferred_released(), 1);
     }
 }

@@ -150,7 +150,10 @@ pub(crate) struct Header {
     /// The join waker; who may touch it is decided by the JOIN_WAKER bit.
     pub(super) join_waker: UnsafeCell<JoinWaker>,
     /// The task's index in its task-list shard (`list::UNLISTED` when in
-    /// none); only touched under that shard's lock.
+    /// none); only touched under that shard's lock. `list::DEFERRED` while
+    /// the list's reference waits in the task for its first poll
+    /// (`ListedTask::defer`): then touched by the holder of its one queue
+    /// entry, and under the lock by `remove`.
     pub(crate) list_slot: UnsafeCell<u32>,
     /// What the stage holds; touched by whoever may touch the stage.
     pub(super) stage: UnsafeCell<StageTag>,
@@ -509,6 +512,19 @@ impl Notified {
         unsafe { raw.poll() };
     }
 
+    pub(crate) fn header(&self) -> &Header {
+        self.0.header()
+    }
+
+    /// Whether the task's list reference is still deferred (its first poll
+    /// lists it, `ListedTask::defer`).
+    pub(crate) fn is_deferred(&self) -> bool {
+        // SAFETY: a deferred task's slot is only written by the holder of
+        // its run-queue entry (us) once it lists it; published to us with
+        // the entry.
+        self.header().list_slot.with(|s| unsafe { *s }) == super::list::DEFERRED
+    }
+
     /// Completes the task without polling, if it is not running (shutdown);
     /// a running task is marked to be re-queued (see
     /// `State::transition_to_shutdown`).
@@ -549,6 +565,19 @@ impl ListedTask {
     /// Asks the task to cancel (see `JoinHandle::cancel`).
     pub(crate) fn cancel(&self) {
         self.0.cancel();
+    }
+
+    /// Keeps the list's reference in the task until its first poll lists
+    /// it (`OwnedTasks::insert_deferred`): a task spawned from outside the
+    /// runtime is listed by the worker that takes it, not by the spawning
+    /// thread. Before the task is published (nobody else sees it yet).
+    pub(crate) fn defer(self) {
+        let raw = self.into_raw();
+        // SAFETY: the task is not published yet: nobody else touches its
+        // slot.
+        raw.header()
+            .list_slot
+            .with_mut(|s| unsafe { *s = super::list::DEFERRED });
     }
 
     /// Completes the task as cancelled without polling it, unless it is
