@@ -192,3 +192,164 @@ fn outside_spawns_under_contention_run_once_and_balance() {
         drop(rt);
     });
 }
+
+/// A task spawned from outside that the worker moved into its own queue
+/// (with the task it then runs) before that task blocked it: a
+/// `shutdown_timeout` that leaves the worker behind still completes it
+/// before returning, unpolled, as it did when every task was listed at
+/// spawn (it is in no list: the shutdown takes it from the worker's
+/// queue).
+#[test]
+fn shutdown_timeout_completes_unstarted_tasks_queued_behind_a_blocked_worker() {
+    watchdog("unstarted_behind_blocked", || {
+        let rt = Builder::new().worker_threads(1).build().unwrap();
+        // The gate holds the worker until A and D are both in the injector.
+        let (gate_started_tx, gate_started_rx) = mpsc::channel();
+        let (gate_tx, gate_rx) = mpsc::channel::<()>();
+        let gate = rt.spawn(async move {
+            gate_started_tx.send(()).unwrap();
+            let _ = gate_rx.recv_timeout(WAIT);
+        });
+        gate_started_rx.recv_timeout(WAIT).unwrap();
+        // A blocks the worker (as a task must not) until released.
+        let (a_started_tx, a_started_rx) = mpsc::channel();
+        let (a_tx, a_rx) = mpsc::channel::<()>();
+        let a = rt.spawn(async move {
+            a_started_tx.send(()).unwrap();
+            let _ = a_rx.recv_timeout(WAIT);
+        });
+        let (polls, drops) = (Counter::new(), Counter::new());
+        let d = rt.spawn(Tracked::new(std::future::pending::<()>(), &polls, &drops));
+        gate_tx.send(()).unwrap();
+        a_started_rx.recv_timeout(WAIT).unwrap();
+        // One take from the injector moved A and D into the worker's queue.
+        assert_eq!(rt.handle().metrics().injector_depth, 0);
+
+        rt.shutdown_timeout(std::time::Duration::from_millis(50));
+        assert!(
+            d.is_finished(),
+            "shutdown_timeout returned with D unfinished"
+        );
+        assert_eq!((polls.get(), drops.get()), (0, 1));
+        let err = futures::executor::block_on(d).unwrap_err();
+        assert!(err.is_cancelled(), "{err}");
+
+        // The worker exits once A returns, completing A; D stays dropped
+        // once.
+        a_tx.send(()).unwrap();
+        futures::executor::block_on(a).unwrap();
+        futures::executor::block_on(gate).unwrap();
+        assert_eq!((polls.get(), drops.get()), (0, 1));
+    });
+}
+
+/// Cancelled, or detached (handle dropped), before the first poll, on
+/// both flavors fed from another thread: each future is dropped once and
+/// the books balance.
+#[test]
+fn cancel_and_detach_before_the_first_poll_drop_each_future_once() {
+    watchdog("cancel_detach_unstarted", || {
+        const TASKS: usize = 300;
+        for current_thread in [false, true] {
+            let rt = if current_thread {
+                Builder::new_current_thread().build().unwrap()
+            } else {
+                Builder::new().worker_threads(2).build().unwrap()
+            };
+            let (polls, drops) = (Counter::new(), Counter::new());
+            let handle = rt.handle().clone();
+            let (p, d) = (polls.clone(), drops.clone());
+            let kept = std::thread::spawn(move || {
+                let mut kept = Vec::new();
+                for i in 0..TASKS {
+                    let h = handle.spawn(Tracked::new(
+                        async move {
+                            runtime::task::yield_now().await;
+                            i
+                        },
+                        &p,
+                        &d,
+                    ));
+                    match i % 3 {
+                        0 => {
+                            h.cancel();
+                            kept.push((i, h));
+                        }
+                        1 => drop(h),
+                        _ => kept.push((i, h)),
+                    }
+                }
+                kept
+            })
+            .join()
+            .unwrap();
+            rt.block_on(async {
+                for (i, h) in kept {
+                    match h.await {
+                        Ok(v) => assert_eq!(v, i),
+                        Err(e) => assert!(e.is_cancelled() && i % 3 == 0, "{i}: {e}"),
+                    }
+                }
+            });
+            wait_until("every future is dropped", || drops.get() == TASKS);
+            wait_until("the books balance", || {
+                let m = rt.handle().metrics();
+                m.live_tasks == 0 && m.spawned_tasks == m.completed_tasks
+            });
+            assert_eq!(rt.handle().dump().unstarted(), 0);
+            drop(rt);
+            assert_eq!(drops.get(), TASKS, "a future dropped twice");
+        }
+    });
+}
+
+/// The current-thread flavor: tasks spawned from other threads, some of
+/// them moved out of the core's stealable queue (its ready list) before a
+/// task blocks the core's thread; a `shutdown_timeout` from another thread
+/// still completes every unstarted one before returning.
+#[test]
+fn current_thread_shutdown_completes_unstarted_tasks_behind_a_blocked_core() {
+    watchdog("ct_unstarted_behind_blocked", || {
+        const FILLERS: usize = 300;
+        let rt = Builder::new_current_thread().build().unwrap();
+        let handle = rt.handle().clone();
+        // Quick tasks ahead of A, so the core passes maintenance ticks
+        // (which move its queue to the ready list) before A blocks it.
+        let fillers: Vec<_> = (0..FILLERS)
+            .map(|i| handle.spawn(async move { i }))
+            .collect();
+        let (a_started_tx, a_started_rx) = mpsc::channel();
+        let (a_tx, a_rx) = mpsc::channel::<()>();
+        let a = handle.spawn(async move {
+            a_started_tx.send(()).unwrap();
+            let _ = a_rx.recv_timeout(WAIT);
+        });
+        let (polls, drops) = (Counter::new(), Counter::new());
+        let queued: Vec<_> = (0..QUEUED)
+            .map(|_| handle.spawn(Tracked::new(std::future::pending::<()>(), &polls, &drops)))
+            .collect();
+        // Another thread drives the core; its future ends after A.
+        let (done_tx, done_rx) = futures_channel::oneshot::channel::<()>();
+        let driver = std::thread::spawn({
+            let handle = handle.clone();
+            move || handle.block_on(done_rx)
+        });
+        a_started_rx.recv_timeout(WAIT).expect("A never ran");
+        for (i, f) in fillers.into_iter().enumerate() {
+            assert!(f.is_finished(), "filler {i} did not run before A");
+        }
+        rt.shutdown_timeout(std::time::Duration::from_millis(50));
+        for task in &queued {
+            assert!(
+                task.is_finished(),
+                "shutdown_timeout returned with a task unfinished"
+            );
+        }
+        assert_eq!((polls.get(), drops.get()), (0, QUEUED));
+        a_tx.send(()).unwrap();
+        futures::executor::block_on(a).unwrap();
+        let _ = done_tx.send(());
+        let _ = driver.join();
+        assert_eq!((polls.get(), drops.get()), (0, QUEUED));
+    });
+}

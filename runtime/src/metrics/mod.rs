@@ -66,7 +66,8 @@ struct SharedCounters {
     /// Of those, the tasks whose listing was deferred to their first poll
     /// (`task::list::DEFERRED`): the untracked ones.
     deferred_spawns: AtomicU64,
-    /// Tasks completed off the workers (none today; kept for robustness).
+    /// Tasks completed off the workers: tasks spawned from outside that a
+    /// shutdown completed before any worker polled them.
     remote_completions: AtomicU64,
     /// `spawn_blocking` closures accepted.
     blocking_spawns: AtomicU64,
@@ -231,11 +232,15 @@ pub struct RuntimeMetrics {
     pub workers: Vec<WorkerMetrics>,
     /// Tasks spawned and not yet completed (`spawn_blocking` closures
     /// and a current-thread runtime's local tasks included): the length of
-    /// the runtime's task lists.
+    /// the runtime's task lists, plus the tasks spawned from outside the
+    /// workers that no worker has polled yet (they join the list at their
+    /// first poll; see [`TaskDump::unstarted`](crate::metrics::TaskDump::unstarted)).
     pub live_tasks: usize,
     /// Tasks spawned since the runtime started (`spawn_blocking` closures
-    /// and a current-thread runtime's local tasks included; tasks refused
-    /// during shutdown not).
+    /// and a current-thread runtime's local tasks included; a spawn refused
+    /// at once because shutdown had begun is not counted; a task spawned
+    /// from outside just before, which the closed list refuses at its
+    /// first poll, is counted, and as completed).
     pub spawned_tasks: u64,
     /// Tasks completed (with a value, a panic or a cancellation).
     pub completed_tasks: u64,

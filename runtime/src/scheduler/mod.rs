@@ -53,7 +53,10 @@ pub(crate) struct Shared {
     /// Who sleeps, who searches (scheduler-internal).
     idle: Idle,
     /// Every live task of the runtime (reached through `for_each_task`,
-    /// `cancel_all_tasks`, `wait_no_tasks`, `num_tasks`, `unlist`).
+    /// `cancel_all_tasks`, `wait_no_tasks`, `num_tasks`, `unlist`), but
+    /// tasks spawned from outside the workers that no worker has polled
+    /// yet: those sit in a queue and join the list at their first poll
+    /// (`spawn_at`, `bind_deferred`).
     owned: OwnedTasks,
     /// The blocking pool (`blocking()`).
     blocking: BlockingPool,
@@ -155,8 +158,10 @@ impl Shared {
         }
     }
 
-    /// Cancels every live task (the start of `shutdown_timeout`'s grace
-    /// period).
+    /// Cancels every listed task (the start of `shutdown_timeout`'s grace
+    /// period; the list is closed by then, so an unstarted task spawned
+    /// from outside is refused at its first poll and completes as
+    /// cancelled without one).
     pub(crate) fn cancel_all_tasks(&self) {
         self.owned.for_each(|task| task.cancel());
     }
@@ -286,10 +291,31 @@ impl Shared {
         while let Some(task) = self.owned.pop() {
             task.shutdown();
         }
+        self.drain_worker_queues();
         if let Some(ct) = &self.current_thread {
             ct.shutdown();
         }
         self.drain();
+    }
+
+    /// Completes what the workers' queues still hold, as the drain does for
+    /// the injector. A worker that exits hands its queue to the injector
+    /// itself (`Context::release_queued`); this is for one left behind in
+    /// a poll that blocks (`shutdown_timeout`): a task spawned from outside
+    /// that it took from the injector and has not polled is in no list
+    /// (`ListedTask::defer`), so without this it would wait for that
+    /// worker. A listed task's entry here was completed by the list's
+    /// pass above: completing it again only drops the entry's reference.
+    fn drain_worker_queues(&self) {
+        for remote in self.remotes.iter() {
+            loop {
+                match remote.stealer.steal() {
+                    queue::Steal::Success(task) => task.shutdown(),
+                    queue::Steal::Empty => break,
+                    queue::Steal::Retry => {}
+                }
+            }
+        }
     }
 
     /// Replaces the default metrics (counters only) with ones built for
@@ -380,9 +406,7 @@ impl Shared {
         match unsafe { self.owned.insert_deferred(task.header()) } {
             Ok(()) => true,
             Err(refused) => {
-                // Its reference stays deferred: the completion releases it
-                // (`OwnedTasks::remove`).
-                refused.defer();
+                refused.stay_deferred();
                 false
             }
         }

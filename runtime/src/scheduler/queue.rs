@@ -53,6 +53,12 @@ mod loom_queue {
         pub(crate) fn len(&self) -> usize {
             self.0.lock().len()
         }
+        pub(crate) fn steal(&self) -> Steal<T> {
+            match self.0.lock().pop_front() {
+                Some(t) => Steal::Success(t),
+                None => Steal::Empty,
+            }
+        }
         pub(crate) fn steal_batch_and_pop(&self, dest: &Worker<T>) -> Steal<T> {
             let mut q = self.0.lock();
             let Some(first) = q.pop_front() else {

@@ -276,6 +276,14 @@ impl Context {
             // passes skip the deque (nobody steals from the core).
             let mut ready = self.ready.borrow_mut();
             while let Some(task) = self.local.pop() {
+                // Out of the stealable queue, a task is out of the reach of
+                // a shutdown on another thread (`drain_worker_queues`)
+                // while this core is blocked in a poll: one spawned from
+                // outside is listed now (refused, it stays deferred and its
+                // poll completes it as cancelled).
+                if task.is_deferred() && self.shared.bind_deferred(&task) {
+                    self.counters().listed_deferred.incr();
+                }
                 ready.push_back(task);
             }
             ready.extend(self.yielded.borrow_mut().drain(..));

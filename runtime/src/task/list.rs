@@ -87,6 +87,11 @@ const NO_ENTRY: u32 = if usize::BITS > 32 {
     (usize::MAX >> 1) as u32
 };
 
+/// The most entries a slab may hold: an index below it is below
+/// `NO_ENTRY` (a vacant entry can name it) and below `DEFERRED` and
+/// `UNLISTED` (a slot holding it is an index).
+const MAX_ENTRIES: u32 = if usize::BITS > 32 { DEFERRED } else { NO_ENTRY };
+
 /// An emptied shard keeps its slab up to this capacity (32 KiB).
 const MAX_KEPT_CAPACITY: usize = 4096;
 
@@ -153,10 +158,10 @@ impl Shard {
             // SAFETY: a task in the slab is alive (the list holds a
             // reference).
             let header = unsafe { ptr.as_ref() };
-            // SAFETY: a task's `list_slot` is guarded by its shard's lock,
-            // which the caller holds (`&mut self` is only reachable through
-            // the lock's guard).
-            header.list_slot.with_mut(|s| unsafe { *s = lo as u32 });
+            // Relaxed: a task's slot is guarded by its shard's lock, which
+            // the caller holds (`&mut self` is only reachable through the
+            // lock's guard).
+            header.list_slot.store(lo as u32, Ordering::Relaxed);
             lo += 1;
         }
         self.entries.truncate(self.len);
@@ -206,8 +211,8 @@ impl OwnedTasks {
     /// reference back if the list is closed (the runtime is shutting down).
     ///
     /// # Panics
-    /// If one shard's slab would hold `u32::MAX` entries (2^31 on a 32-bit
-    /// target): billions of live tasks.
+    /// If one shard's slab would hold `u32::MAX - 1` entries (2^31 on a
+    /// 32-bit target): billions of live tasks.
     pub(crate) fn insert(&self, task: ListedTask) -> Result<(), ListedTask> {
         let mut shard = self.shard(task.header()).lock();
         if shard.closed {
@@ -221,8 +226,8 @@ impl OwnedTasks {
         // `spawn_many_remote_idle`).
         let reuse = shard.free != NO_ENTRY && shard.entries.len() > 2 * shard.len;
         assert!(
-            reuse || shard.entries.len() < DEFERRED as usize,
-            "more than u32::MAX - 1 (32-bit: 2^31 - 1) entries in one task-list shard"
+            reuse || shard.entries.len() < MAX_ENTRIES as usize,
+            "more than u32::MAX - 2 (32-bit: 2^31 - 1) entries in one task-list shard"
         );
         // The list owns the reference from here on (released by whoever
         // takes the task off the list: `remove` or `pop`).
@@ -241,9 +246,9 @@ impl OwnedTasks {
             shard.entries.len() - 1
         };
         shard.len += 1;
-        // SAFETY: a task's `list_slot` is guarded by its shard's lock,
-        // which we hold.
-        header.list_slot.with_mut(|s| unsafe { *s = index as u32 });
+        // Relaxed: a task's slot is guarded by its shard's lock, which we
+        // hold.
+        header.list_slot.store(index as u32, Ordering::Relaxed);
         Ok(())
     }
 
@@ -265,13 +270,14 @@ impl OwnedTasks {
     pub(crate) fn remove(&self, header: &Header) -> bool {
         let entry = Entry::task(NonNull::from(header));
         let mut shard = self.shard(header).lock();
-        // SAFETY: a task's `list_slot` is guarded by its shard's lock,
-        // which we hold (a task never inserted holds `UNLISTED`).
-        let index = header.list_slot.with(|s| unsafe { *s });
+        // Relaxed: a task's slot is guarded by its shard's lock, which we
+        // hold (a task never inserted holds `UNLISTED`; a deferred one,
+        // `DEFERRED`, is only removed by the holder of its queue entry,
+        // which wrote or received that value).
+        let index = header.list_slot.load(Ordering::Relaxed);
         if index == DEFERRED {
             // Never listed: its list reference is still the task's.
-            // SAFETY: as above.
-            header.list_slot.with_mut(|s| unsafe { *s = UNLISTED });
+            header.list_slot.store(UNLISTED, Ordering::Relaxed);
             drop(shard);
             // Relaxed: a count read for statistics only.
             self.deferred_released.fetch_add(1, Ordering::Relaxed);
@@ -282,8 +288,8 @@ impl OwnedTasks {
             return false;
         }
         shard.vacate(index);
-        // SAFETY: as above.
-        header.list_slot.with_mut(|s| unsafe { *s = UNLISTED });
+        // Relaxed: as above.
+        header.list_slot.store(UNLISTED, Ordering::Relaxed);
         shard.compact_if_sparse();
         if shard.len == 0 && shard.closed {
             drop(shard);
@@ -339,11 +345,11 @@ impl OwnedTasks {
                 if trimmed && !shard.closed {
                     shard.rebuild_free_list();
                 }
-                // SAFETY: `ptr` was in this shard: alive, and its slot is
-                // guarded by the lock we hold.
+                // SAFETY: `ptr` was in this shard: alive. (Relaxed: its
+                // slot is guarded by the lock we hold.)
                 unsafe { ptr.as_ref() }
                     .list_slot
-                    .with_mut(|s| unsafe { *s = UNLISTED });
+                    .store(UNLISTED, Ordering::Relaxed);
                 // SAFETY: we took over the list's reference.
                 return Some(unsafe { ListedTask::from_raw(RawTask::from_raw(ptr)) });
             }
@@ -620,7 +626,7 @@ mod tests {
         // SAFETY: as above.
         let refused = unsafe { list.insert_deferred(t.header.as_ref()) }
             .expect_err("a closed list took a task");
-        refused.defer();
+        refused.stay_deferred();
         assert!(listed(&list).is_empty());
         assert!(
             remove(&list, &t),

@@ -265,6 +265,9 @@ impl LocalShared {
                     }
                 }
             };
+            // A set's tasks are listed at spawn (only the runtime's
+            // workers list tasks at their first poll).
+            debug_assert!(!task.is_deferred());
             task.run();
         }
         // Relaxed: a hint, as in `take_remote`.

@@ -235,8 +235,9 @@ impl OutsideTask {
 
 /// Allocates a task for `future` and returns its three references: the
 /// task list's, its first run-queue entry and its `JoinHandle`. The caller
-/// must first offer the task to the task list (`OwnedTasks::insert`) and
-/// then schedule the entry.
+/// must first offer the task to the task list (`OwnedTasks::insert`), or
+/// defer that to its first poll (`ListedTask::defer`, which the scheduler
+/// that polls it must then honour), and then schedule the entry.
 pub(crate) fn new_task<F, S>(
     future: F,
     scheduler: S,

@@ -8,7 +8,7 @@ use super::list::UNLISTED;
 use super::state::State;
 use super::waker::JoinWaker;
 use super::Id;
-use crate::loom::UnsafeCell;
+use crate::loom::{AtomicU32, Ordering, UnsafeCell};
 use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::pin::Pin;
@@ -150,11 +150,12 @@ pub(crate) struct Header {
     /// The join waker; who may touch it is decided by the JOIN_WAKER bit.
     pub(super) join_waker: UnsafeCell<JoinWaker>,
     /// The task's index in its task-list shard (`list::UNLISTED` when in
-    /// none); only touched under that shard's lock. `list::DEFERRED` while
+    /// none); written only under that shard's lock. `list::DEFERRED` while
     /// the list's reference waits in the task for its first poll
     /// (`ListedTask::defer`): then touched by the holder of its one queue
-    /// entry, and under the lock by `remove`.
-    pub(crate) list_slot: UnsafeCell<u32>,
+    /// entry only. An atomic (relaxed, a plain load or store) because
+    /// every poll reads it without the lock (`Notified::is_deferred`).
+    pub(crate) list_slot: AtomicU32,
     /// What the stage holds; touched by whoever may touch the stage.
     pub(super) stage: UnsafeCell<StageTag>,
 }
@@ -363,7 +364,7 @@ where
             (&raw mut (*header).vtable).write(&Self::VTABLE);
             (&raw mut (*header).id).write(id);
             (&raw mut (*header).join_waker).write(UnsafeCell::new(JoinWaker::empty()));
-            (&raw mut (*header).list_slot).write(UnsafeCell::new(UNLISTED));
+            (&raw mut (*header).list_slot).write(AtomicU32::new(UNLISTED));
             (&raw mut (*header).stage).write(UnsafeCell::new(StageTag::Future));
             (&raw mut (*p).scheduler).write(scheduler);
             (&raw mut (*p).stage).write(UnsafeCell::new(Stage {
@@ -519,10 +520,13 @@ impl Notified {
     /// Whether the task's list reference is still deferred (its first poll
     /// lists it, `ListedTask::defer`).
     pub(crate) fn is_deferred(&self) -> bool {
-        // SAFETY: a deferred task's slot is only written by the holder of
-        // its run-queue entry (us) once it lists it; published to us with
-        // the entry.
-        self.header().list_slot.with(|s| unsafe { *s }) == super::list::DEFERRED
+        // Relaxed: a deferred task's slot was written before the task was
+        // queued, and is only written again by the holder of its queue
+        // entry (us), so the queue's hand-over publishes `DEFERRED` to us.
+        // A listed task's slot may be rewritten meanwhile by a compaction
+        // under its shard's lock (hence an atomic), but never to
+        // `DEFERRED`.
+        self.header().list_slot.load(Ordering::Relaxed) == super::list::DEFERRED
     }
 
     /// Completes the task without polling, if it is not running (shutdown);
@@ -570,14 +574,25 @@ impl ListedTask {
     /// Keeps the list's reference in the task until its first poll lists
     /// it (`OwnedTasks::insert_deferred`): a task spawned from outside the
     /// runtime is listed by the worker that takes it, not by the spawning
-    /// thread. Before the task is published (nobody else sees it yet).
+    /// thread. Called before the task is queued (nobody else sees it yet;
+    /// the queue publishes the slot with the task).
     pub(crate) fn defer(self) {
         let raw = self.into_raw();
-        // SAFETY: the task is not published yet: nobody else touches its
-        // slot.
+        // Relaxed: see above.
         raw.header()
             .list_slot
-            .with_mut(|s| unsafe { *s = super::list::DEFERRED });
+            .store(super::list::DEFERRED, Ordering::Relaxed);
+    }
+
+    /// The list refused this deferred reference (`insert_deferred` after
+    /// `close`): it stays in the task (the slot still reads `DEFERRED`),
+    /// and `OwnedTasks::remove` hands it back when the task completes.
+    pub(crate) fn stay_deferred(self) {
+        debug_assert_eq!(
+            self.header().list_slot.load(Ordering::Relaxed),
+            super::list::DEFERRED
+        );
+        let _reference_kept_in_the_task = self.into_raw();
     }
 
     /// Completes the task as cancelled without polling it, unless it is
