@@ -353,3 +353,167 @@ fn current_thread_shutdown_completes_unstarted_tasks_behind_a_blocked_core() {
         assert_eq!((polls.get(), drops.get()), (0, QUEUED));
     });
 }
+
+/// Blocks its thread when dropped, until released (bounded), after saying
+/// so: a task whose future holds one blocks the thread that drops it.
+struct BlockOnDrop {
+    dropping: mpsc::Sender<()>,
+    release: mpsc::Receiver<()>,
+}
+
+impl Drop for BlockOnDrop {
+    fn drop(&mut self) {
+        let _ = self.dropping.send(());
+        let _ = self.release.recv_timeout(WAIT);
+    }
+}
+
+/// The current-thread flavor, with the list already closed: the core's
+/// maintenance tick moves a batch from its stealable queue to its ready
+/// list (the list refuses the unstarted tasks there), then a cancelled
+/// task of that batch blocks the core as its future is dropped. A
+/// `shutdown_timeout` from another thread still completes every unstarted
+/// task of the batch before returning.
+///
+/// The injector holds `AHEAD` unstarted tasks, then K (listed, woken from
+/// here), then more: one take moves K with `AHEAD` tasks ahead of it into
+/// the core's queue (a batch of 128), so a maintenance tick (one in every
+/// 61 turns) moves K into the ready list with the rest of its batch.
+#[test]
+fn current_thread_shutdown_completes_unstarted_tasks_refused_into_the_ready_list() {
+    watchdog("ct_refused_into_ready", || {
+        const AHEAD: usize = 62;
+        const BEHIND: usize = 137;
+        let rt = Builder::new_current_thread().build().unwrap();
+        let handle = rt.handle().clone();
+        let (done_tx, done_rx) = futures_channel::oneshot::channel::<()>();
+        let driver = std::thread::spawn({
+            let handle = handle.clone();
+            move || handle.block_on(done_rx)
+        });
+
+        // K: polled once (listed), then waits to be woken; its drop blocks.
+        let (k_ready_tx, k_ready_rx) = mpsc::channel();
+        let (k_dropping_tx, k_dropping_rx) = mpsc::channel();
+        let (k_release_tx, k_release_rx) = mpsc::channel::<()>();
+        let (k_wake_tx, k_wake_rx) = futures_channel::oneshot::channel::<()>();
+        let k = handle.spawn(async move {
+            let _block = BlockOnDrop {
+                dropping: k_dropping_tx,
+                release: k_release_rx,
+            };
+            k_ready_tx.send(()).unwrap();
+            let _ = k_wake_rx.await;
+        });
+        k_ready_rx.recv_timeout(WAIT).expect("K never ran");
+
+        // G blocks the core while the injector fills and the list closes.
+        let (g_started_tx, g_started_rx) = mpsc::channel();
+        let (g_tx, g_rx) = mpsc::channel::<()>();
+        let g = handle.spawn(async move {
+            g_started_tx.send(()).unwrap();
+            let _ = g_rx.recv_timeout(WAIT);
+        });
+        g_started_rx.recv_timeout(WAIT).expect("G never ran");
+
+        let (polls, drops) = (Counter::new(), Counter::new());
+        let spawn_pending = |n: usize| -> Vec<_> {
+            (0..n)
+                .map(|_| handle.spawn(Tracked::new(std::future::pending::<()>(), &polls, &drops)))
+                .collect()
+        };
+        let mut queued = spawn_pending(AHEAD);
+        k_wake_tx.send(()).unwrap();
+        queued.extend(spawn_pending(BEHIND));
+
+        let shutdown = std::thread::spawn(move || {
+            rt.shutdown_timeout(std::time::Duration::from_millis(100));
+        });
+        wait_until("the task list closes", || {
+            handle.spawn(async {}).is_finished()
+        });
+        g_tx.send(()).unwrap();
+        k_dropping_rx
+            .recv_timeout(WAIT)
+            .expect("K was never dropped");
+        shutdown.join().unwrap();
+        let unfinished = queued.iter().filter(|t| !t.is_finished()).count();
+        assert_eq!(
+            unfinished, 0,
+            "shutdown_timeout returned with unstarted tasks unfinished"
+        );
+        assert_eq!((polls.get(), drops.get()), (0, AHEAD + BEHIND));
+
+        k_release_tx.send(()).unwrap();
+        let _ = done_tx.send(());
+        driver.join().unwrap().unwrap();
+        for task in [k, g] {
+            let _ = futures::executor::block_on(task);
+        }
+        for task in queued {
+            let err = futures::executor::block_on(task).unwrap_err();
+            assert!(err.is_cancelled(), "{err}");
+        }
+        assert_eq!((polls.get(), drops.get()), (0, AHEAD + BEHIND));
+    });
+}
+
+/// Records the name of the thread that drops it, after a deliberately slow
+/// destructor (1 ms of spinning).
+struct SlowDrop(std::sync::Arc<std::sync::Mutex<Vec<Option<String>>>>);
+
+impl Drop for SlowDrop {
+    fn drop(&mut self) {
+        support::spin_for(std::time::Duration::from_millis(1));
+        let name = std::thread::current().name().map(str::to_owned);
+        self.0.lock().unwrap().push(name);
+    }
+}
+
+/// A graceful shutdown waits for the unstarted tasks too: the worker
+/// completes them (the list refuses them at their first poll) within the
+/// grace period, while the drivers still run, instead of the final drain
+/// after the workers stopped. Their destructors take 40 ms in all, ample
+/// time for the shutdown to stop the worker in between if it did not wait.
+#[test]
+fn the_grace_period_waits_for_unstarted_tasks() {
+    watchdog("grace_waits_for_unstarted", || {
+        const SLOW: usize = 40;
+        let (rt, release, blocker) = blocked_runtime();
+        let handle = rt.handle().clone();
+        let dropped_on = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let queued: Vec<_> = (0..SLOW)
+            .map(|_| {
+                let slow = SlowDrop(dropped_on.clone());
+                handle.spawn(async move {
+                    let _slow = slow;
+                })
+            })
+            .collect();
+
+        let shutdown = std::thread::Builder::new()
+            .name("shutdown".into())
+            .spawn(move || rt.shutdown_timeout(WAIT))
+            .unwrap();
+        wait_until("the task list closes", || {
+            handle.spawn(async {}).is_finished()
+        });
+        release.send(()).unwrap();
+        shutdown.join().unwrap();
+
+        for task in queued {
+            let err = futures::executor::block_on(task).unwrap_err();
+            assert!(err.is_cancelled(), "{err}");
+        }
+        futures::executor::block_on(blocker).unwrap();
+        let dropped_on = dropped_on.lock().unwrap();
+        assert_eq!(dropped_on.len(), SLOW, "each future is dropped once");
+        for name in dropped_on.iter() {
+            assert!(
+                name.as_deref()
+                    .is_some_and(|n| n.starts_with("runtime-worker")),
+                "an unstarted task was dropped on {name:?}, after the grace period: {dropped_on:?}"
+            );
+        }
+    });
+}

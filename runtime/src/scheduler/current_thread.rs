@@ -405,7 +405,11 @@ fn run_turns(core: &Core, wakeups: &Wakeups) -> bool {
 /// driving meanwhile runs them instead; this one then waits for it.
 pub(crate) fn run_grace_period(shared: &Arc<Shared>, grace: std::time::Duration) {
     let ct = shared.current_thread.as_ref().expect("current-thread");
-    let all_done = || shared.owned.len() == 0 && (!ct.local.is_owner() || ct.local.is_empty());
+    let all_done = || {
+        shared.owned.len() == 0
+            && shared.num_unstarted() == 0
+            && (!ct.local.is_owner() || ct.local.is_empty())
+    };
     let deadline = std::time::Instant::now() + grace;
     let handle = crate::Handle::from_shared(shared.clone());
     let _current = crate::runtime::context::set_current(&handle);
@@ -426,7 +430,7 @@ pub(crate) fn run_grace_period(shared: &Arc<Shared>, grace: std::time::Duration)
             let _ = drive(shared, &core, until.as_mut(), true);
         }
         None => {
-            shared.owned.wait_empty(Some(deadline));
+            shared.wait_no_tasks(Some(deadline));
         }
     }
 }

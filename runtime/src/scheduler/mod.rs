@@ -148,8 +148,9 @@ impl Shared {
         self.current_thread.as_ref()
     }
 
-    /// Runs `f` on every live task (the task dump; see `OwnedTasks::for_each`
-    /// for what `f` may do).
+    /// Runs `f` on every listed task (the task dump; see
+    /// `OwnedTasks::for_each` for what `f` may do): the unstarted tasks
+    /// spawned from outside are not listed yet (`num_unstarted`).
     pub(crate) fn for_each_task(&self, mut f: impl FnMut(&ListedTask)) {
         self.owned.for_each(&mut f);
         if let Some(ct) = &self.current_thread {
@@ -167,9 +168,13 @@ impl Shared {
     }
 
     /// Waits until no task is live, or `deadline` passes (`None`: no
-    /// deadline). Returns true if none is.
+    /// deadline): none listed, and none spawned from outside still
+    /// unstarted (a worker refuses those at their first poll once the list
+    /// is closed, and drops their futures while the drivers still run).
+    /// Returns true if none is.
     pub(crate) fn wait_no_tasks(&self, deadline: Option<std::time::Instant>) -> bool {
-        self.owned.wait_empty(deadline)
+        self.owned
+            .wait_empty(deadline, || self.num_unstarted() == 0)
     }
 
     /// The number of live tasks (a current-thread runtime's local tasks

@@ -275,19 +275,30 @@ impl Context {
             // ready list (the queue's front): the same order, and the next
             // passes skip the deque (nobody steals from the core).
             let mut ready = self.ready.borrow_mut();
+            let mut refused = Vec::new();
             while let Some(task) = self.local.pop() {
                 // Out of the stealable queue, a task is out of the reach of
                 // a shutdown on another thread (`drain_worker_queues`)
                 // while this core is blocked in a poll: one spawned from
-                // outside is listed now (refused, it stays deferred and its
-                // poll completes it as cancelled).
-                if task.is_deferred() && self.shared.bind_deferred(&task) {
+                // outside is listed now, or, if the list refuses it (the
+                // shutdown has begun), completed now as cancelled, unpolled
+                // (a task ahead of it could block the core first).
+                if task.is_deferred() {
+                    if !self.shared.bind_deferred(&task) {
+                        refused.push(task);
+                        continue;
+                    }
                     self.counters().listed_deferred.incr();
                 }
                 ready.push_back(task);
             }
             ready.extend(self.yielded.borrow_mut().drain(..));
             drop(ready);
+            // Out of the borrow: dropping a future runs user code, which
+            // may spawn or wake onto this core.
+            for task in refused {
+                task.shutdown();
+            }
             if let Some(task) = self.steal_injector() {
                 return Some(task);
             }

@@ -278,9 +278,17 @@ impl OwnedTasks {
         if index == DEFERRED {
             // Never listed: its list reference is still the task's.
             header.list_slot.store(UNLISTED, Ordering::Relaxed);
+            let closed = shard.closed;
             drop(shard);
-            // Relaxed: a count read for statistics only.
+            // Relaxed: a count; a shutdown's wait reads it under
+            // `emptied_lock`, which the notification below takes after it.
             self.deferred_released.fetch_add(1, Ordering::Relaxed);
+            if closed {
+                // A shutdown may wait for the unstarted tasks too
+                // (`wait_empty`'s `also`).
+                let _guard = self.emptied_lock.lock();
+                self.emptied.notify_all();
+            }
             return true;
         }
         let index = index as usize;
@@ -367,22 +375,29 @@ impl OwnedTasks {
         self.shards.iter().map(|s| s.lock().len).sum()
     }
 
-    /// After `close`: waits until every task has left the list or the
-    /// deadline passes. Returns true if the list is empty.
-    pub(crate) fn wait_empty(&self, deadline: Option<Instant>) -> bool {
+    /// After `close`: waits until every task has left the list and `also`
+    /// holds (the scheduler's unstarted tasks: `Shared::wait_no_tasks`), or
+    /// the deadline passes. Returns true if both hold.
+    ///
+    /// A task leaving the list, and a deferred one released unlisted, wake
+    /// the wait (`remove`); it also looks again every `RECHECK`, since
+    /// `also` may read statistics counters that no notification covers.
+    pub(crate) fn wait_empty(&self, deadline: Option<Instant>, also: impl Fn() -> bool) -> bool {
+        /// The longest wait between two looks.
+        const RECHECK: std::time::Duration = std::time::Duration::from_millis(10);
+        let done = || self.len() == 0 && also();
         let mut guard = self.emptied_lock.lock();
         loop {
-            if self.len() == 0 {
+            if done() {
                 return true;
             }
-            match deadline {
-                None => self.emptied.wait(&mut guard),
-                Some(d) => {
-                    if Instant::now() >= d || self.emptied.wait_until(&mut guard, d).timed_out() {
-                        return self.len() == 0;
-                    }
-                }
+            let now = Instant::now();
+            if deadline.is_some_and(|d| now >= d) {
+                return false;
             }
+            let look = now + RECHECK;
+            let until = deadline.map_or(look, |d| d.min(look));
+            self.emptied.wait_until(&mut guard, until);
         }
     }
 }
@@ -536,7 +551,7 @@ mod tests {
         let expected: HashSet<_> = live.iter().map(|t| t.header).collect();
         assert_eq!(popped, expected);
         assert_eq!(list.len(), 0);
-        assert!(list.wait_empty(Some(Instant::now())));
+        assert!(list.wait_empty(Some(Instant::now()), || true));
     }
 
     /// The longest slab of `list`'s shards and the most entries one

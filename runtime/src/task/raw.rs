@@ -150,10 +150,10 @@ pub(crate) struct Header {
     /// The join waker; who may touch it is decided by the JOIN_WAKER bit.
     pub(super) join_waker: UnsafeCell<JoinWaker>,
     /// The task's index in its task-list shard (`list::UNLISTED` when in
-    /// none); written only under that shard's lock. `list::DEFERRED` while
-    /// the list's reference waits in the task for its first poll
-    /// (`ListedTask::defer`): then touched by the holder of its one queue
-    /// entry only. An atomic (relaxed, a plain load or store) because
+    /// none); written under that shard's lock, but for `list::DEFERRED`:
+    /// set by `ListedTask::defer` before the task is shared, while the
+    /// list's reference waits in the task for its first poll, and then
+    /// touched by the holder of its one queue entry only. An atomic (relaxed, a plain load or store) because
     /// every poll reads it without the lock (`Notified::is_deferred`).
     pub(crate) list_slot: AtomicU32,
     /// What the stage holds; touched by whoever may touch the stage.
