@@ -45,6 +45,31 @@ fn spawn_queued(
         .collect()
 }
 
+/// Shuts `rt` down with a grace period from a thread named "shutdown",
+/// releases the blocked worker once the task list has closed, and waits
+/// for the shutdown to return.
+fn shut_down_then_release(rt: Runtime, release: mpsc::Sender<()>) {
+    let handle = rt.handle().clone();
+    let shutdown = std::thread::Builder::new()
+        .name("shutdown".into())
+        .spawn(move || rt.shutdown_timeout(WAIT))
+        .unwrap();
+    // A spawn from outside resolves at once once the list is closed.
+    wait_until("the task list closes", || {
+        handle.spawn(async {}).is_finished()
+    });
+    release.send(()).unwrap();
+    shutdown.join().unwrap();
+}
+
+/// Awaits each task (outside the runtime), expecting it cancelled.
+fn assert_cancelled(tasks: Vec<runtime::task::JoinHandle<()>>) {
+    for task in tasks {
+        let err = futures::executor::block_on(task).unwrap_err();
+        assert!(err.is_cancelled(), "{err}");
+    }
+}
+
 #[test]
 fn a_task_spawned_from_outside_counts_as_live_and_unstarted_before_its_first_poll() {
     watchdog("unstarted_counts", || {
@@ -99,18 +124,8 @@ fn unstarted_tasks_complete_as_cancelled_unpolled_in_a_graceful_shutdown() {
         let (polls, drops) = (Counter::new(), Counter::new());
         let queued = spawn_queued(&handle, &polls, &drops);
 
-        let shutdown = std::thread::spawn(move || rt.shutdown_timeout(WAIT));
-        // A spawn from outside resolves at once once the list is closed.
-        wait_until("the task list closes", || {
-            handle.spawn(async {}).is_finished()
-        });
-        release.send(()).unwrap();
-        shutdown.join().unwrap();
-
-        for task in queued {
-            let err = futures::executor::block_on(task).unwrap_err();
-            assert!(err.is_cancelled(), "{err}");
-        }
+        shut_down_then_release(rt, release);
+        assert_cancelled(queued);
         // The blocker was cancelled while it ran; its poll finished it.
         futures::executor::block_on(blocker).unwrap();
         assert_eq!(polls.get(), 0, "a task was polled after the shutdown began");
@@ -135,10 +150,7 @@ fn unstarted_tasks_left_at_shutdown_are_drained_as_cancelled_once() {
         rt.shutdown_background();
         release.send(()).unwrap();
 
-        for task in queued {
-            let err = futures::executor::block_on(task).unwrap_err();
-            assert!(err.is_cancelled(), "{err}");
-        }
+        assert_cancelled(queued);
         futures::executor::block_on(blocker).unwrap();
         assert_eq!(polls.get(), 0);
         assert_eq!(drops.get(), QUEUED, "each future is dropped exactly once");
@@ -450,10 +462,7 @@ fn current_thread_shutdown_completes_unstarted_tasks_refused_into_the_ready_list
         for task in [k, g] {
             let _ = futures::executor::block_on(task);
         }
-        for task in queued {
-            let err = futures::executor::block_on(task).unwrap_err();
-            assert!(err.is_cancelled(), "{err}");
-        }
+        assert_cancelled(queued);
         assert_eq!((polls.get(), drops.get()), (0, AHEAD + BEHIND));
     });
 }
@@ -491,20 +500,8 @@ fn the_grace_period_waits_for_unstarted_tasks() {
             })
             .collect();
 
-        let shutdown = std::thread::Builder::new()
-            .name("shutdown".into())
-            .spawn(move || rt.shutdown_timeout(WAIT))
-            .unwrap();
-        wait_until("the task list closes", || {
-            handle.spawn(async {}).is_finished()
-        });
-        release.send(()).unwrap();
-        shutdown.join().unwrap();
-
-        for task in queued {
-            let err = futures::executor::block_on(task).unwrap_err();
-            assert!(err.is_cancelled(), "{err}");
-        }
+        shut_down_then_release(rt, release);
+        assert_cancelled(queued);
         futures::executor::block_on(blocker).unwrap();
         let dropped_on = dropped_on.lock().unwrap();
         assert_eq!(dropped_on.len(), SLOW, "each future is dropped once");
