@@ -153,8 +153,9 @@ pub(crate) struct Header {
     /// none); written under that shard's lock, but for `list::DEFERRED`:
     /// set by `ListedTask::defer` before the task is shared, while the
     /// list's reference waits in the task for its first poll, and then
-    /// touched by the holder of its one queue entry only. An atomic (relaxed, a plain load or store) because
-    /// every poll reads it without the lock (`Notified::is_deferred`).
+    /// touched by the holder of its one queue entry only. An atomic
+    /// (relaxed, a plain load or store) because every poll reads it
+    /// without the lock (`Notified::is_deferred`).
     pub(crate) list_slot: AtomicU32,
     /// What the stage holds; touched by whoever may touch the stage.
     pub(super) stage: UnsafeCell<StageTag>,
