@@ -16,21 +16,44 @@ use support::{wait_until, watchdog, Counter, Tracked, WAIT};
 
 const QUEUED: usize = 5;
 
-/// A one-worker runtime whose worker runs a task that blocks it until the
-/// returned sender is used or dropped; returns once it blocks.
-fn blocked_runtime() -> (Runtime, mpsc::Sender<()>, runtime::task::JoinHandle<()>) {
-    let rt = Builder::new().worker_threads(1).build().unwrap();
-    let (started_tx, started_rx) = mpsc::channel();
-    let (release_tx, release_rx) = mpsc::channel::<()>();
-    let blocker = rt.spawn(async move {
+/// A task that blocks the thread polling it (as a task must not) until
+/// `release` is used or dropped; it says on `started` when it begins.
+struct Blocker {
+    started: mpsc::Receiver<()>,
+    release: mpsc::Sender<()>,
+    task: runtime::task::JoinHandle<()>,
+}
+
+/// Spawns a `Blocker` from this thread.
+fn spawn_blocker(handle: &Handle) -> Blocker {
+    let (started_tx, started) = mpsc::channel();
+    let (release, release_rx) = mpsc::channel::<()>();
+    let task = handle.spawn(async move {
         started_tx.send(()).unwrap();
         // Bounded: a failing test does not hang here.
         let _ = release_rx.recv_timeout(WAIT);
     });
-    started_rx
-        .recv_timeout(WAIT)
-        .expect("the blocker never ran");
-    (rt, release_tx, blocker)
+    Blocker {
+        started,
+        release,
+        task,
+    }
+}
+
+impl Blocker {
+    /// Waits (bounded) until the blocker runs, so its thread is blocked.
+    fn wait_started(&self, what: &str) {
+        self.started.recv_timeout(WAIT).expect(what);
+    }
+}
+
+/// A one-worker runtime whose worker runs a task that blocks it until the
+/// returned sender is used or dropped; returns once it blocks.
+fn blocked_runtime() -> (Runtime, mpsc::Sender<()>, runtime::task::JoinHandle<()>) {
+    let rt = Builder::new().worker_threads(1).build().unwrap();
+    let blocker = spawn_blocker(rt.handle());
+    blocker.wait_started("the blocker never ran");
+    (rt, blocker.release, blocker.task)
 }
 
 /// Spawns `QUEUED` tasks from this thread (not a worker), each counting
@@ -216,24 +239,14 @@ fn shutdown_timeout_completes_unstarted_tasks_queued_behind_a_blocked_worker() {
     watchdog("unstarted_behind_blocked", || {
         let rt = Builder::new().worker_threads(1).build().unwrap();
         // The gate holds the worker until A and D are both in the injector.
-        let (gate_started_tx, gate_started_rx) = mpsc::channel();
-        let (gate_tx, gate_rx) = mpsc::channel::<()>();
-        let gate = rt.spawn(async move {
-            gate_started_tx.send(()).unwrap();
-            let _ = gate_rx.recv_timeout(WAIT);
-        });
-        gate_started_rx.recv_timeout(WAIT).unwrap();
-        // A blocks the worker (as a task must not) until released.
-        let (a_started_tx, a_started_rx) = mpsc::channel();
-        let (a_tx, a_rx) = mpsc::channel::<()>();
-        let a = rt.spawn(async move {
-            a_started_tx.send(()).unwrap();
-            let _ = a_rx.recv_timeout(WAIT);
-        });
+        let gate = spawn_blocker(rt.handle());
+        gate.wait_started("the gate never ran");
+        // A blocks the worker until released.
+        let a = spawn_blocker(rt.handle());
         let (polls, drops) = (Counter::new(), Counter::new());
         let d = rt.spawn(Tracked::new(std::future::pending::<()>(), &polls, &drops));
-        gate_tx.send(()).unwrap();
-        a_started_rx.recv_timeout(WAIT).unwrap();
+        gate.release.send(()).unwrap();
+        a.wait_started("A never ran");
         // One take from the injector moved A and D into the worker's queue.
         assert_eq!(rt.handle().metrics().injector_depth, 0);
 
@@ -248,9 +261,9 @@ fn shutdown_timeout_completes_unstarted_tasks_queued_behind_a_blocked_worker() {
 
         // The worker exits once A returns, completing A; D stays dropped
         // once.
-        a_tx.send(()).unwrap();
-        futures::executor::block_on(a).unwrap();
-        futures::executor::block_on(gate).unwrap();
+        a.release.send(()).unwrap();
+        futures::executor::block_on(a.task).unwrap();
+        futures::executor::block_on(gate.task).unwrap();
         assert_eq!((polls.get(), drops.get()), (0, 1));
     });
 }
@@ -330,12 +343,7 @@ fn current_thread_shutdown_completes_unstarted_tasks_behind_a_blocked_core() {
         let fillers: Vec<_> = (0..FILLERS)
             .map(|i| handle.spawn(async move { i }))
             .collect();
-        let (a_started_tx, a_started_rx) = mpsc::channel();
-        let (a_tx, a_rx) = mpsc::channel::<()>();
-        let a = handle.spawn(async move {
-            a_started_tx.send(()).unwrap();
-            let _ = a_rx.recv_timeout(WAIT);
-        });
+        let a = spawn_blocker(&handle);
         let (polls, drops) = (Counter::new(), Counter::new());
         let queued: Vec<_> = (0..QUEUED)
             .map(|_| handle.spawn(Tracked::new(std::future::pending::<()>(), &polls, &drops)))
@@ -346,7 +354,7 @@ fn current_thread_shutdown_completes_unstarted_tasks_behind_a_blocked_core() {
             let handle = handle.clone();
             move || handle.block_on(done_rx)
         });
-        a_started_rx.recv_timeout(WAIT).expect("A never ran");
+        a.wait_started("A never ran");
         for (i, f) in fillers.into_iter().enumerate() {
             assert!(f.is_finished(), "filler {i} did not run before A");
         }
@@ -358,8 +366,8 @@ fn current_thread_shutdown_completes_unstarted_tasks_behind_a_blocked_core() {
             );
         }
         assert_eq!((polls.get(), drops.get()), (0, QUEUED));
-        a_tx.send(()).unwrap();
-        futures::executor::block_on(a).unwrap();
+        a.release.send(()).unwrap();
+        futures::executor::block_on(a.task).unwrap();
         let _ = done_tx.send(());
         let _ = driver.join();
         assert_eq!((polls.get(), drops.get()), (0, QUEUED));
@@ -420,13 +428,8 @@ fn current_thread_shutdown_completes_unstarted_tasks_refused_into_the_ready_list
         k_ready_rx.recv_timeout(WAIT).expect("K never ran");
 
         // G blocks the core while the injector fills and the list closes.
-        let (g_started_tx, g_started_rx) = mpsc::channel();
-        let (g_tx, g_rx) = mpsc::channel::<()>();
-        let g = handle.spawn(async move {
-            g_started_tx.send(()).unwrap();
-            let _ = g_rx.recv_timeout(WAIT);
-        });
-        g_started_rx.recv_timeout(WAIT).expect("G never ran");
+        let g = spawn_blocker(&handle);
+        g.wait_started("G never ran");
 
         let (polls, drops) = (Counter::new(), Counter::new());
         let spawn_pending = |n: usize| -> Vec<_> {
@@ -444,7 +447,7 @@ fn current_thread_shutdown_completes_unstarted_tasks_refused_into_the_ready_list
         wait_until("the task list closes", || {
             handle.spawn(async {}).is_finished()
         });
-        g_tx.send(()).unwrap();
+        g.release.send(()).unwrap();
         k_dropping_rx
             .recv_timeout(WAIT)
             .expect("K was never dropped");
@@ -459,7 +462,7 @@ fn current_thread_shutdown_completes_unstarted_tasks_refused_into_the_ready_list
         k_release_tx.send(()).unwrap();
         let _ = done_tx.send(());
         driver.join().unwrap().unwrap();
-        for task in [k, g] {
+        for task in [k, g.task] {
             let _ = futures::executor::block_on(task);
         }
         assert_cancelled(queued);
