@@ -35,8 +35,8 @@ logs=target/memcheck
 mkdir -p "$logs"
 
 if [[ $mode == quick ]]; then
-    valgrind_tests=(stress chaos shutdown lifecycle_shutdown spawn_outside)
-    asan_tests=(stress chaos shutdown shutdown_live lifecycle_shutdown spawn_outside)
+    valgrind_tests=(stress chaos shutdown lifecycle_shutdown spawn_outside first_poll)
+    asan_tests=(stress chaos shutdown shutdown_live lifecycle_shutdown spawn_outside first_poll)
     export STRESS_SCALE="${STRESS_SCALE:-1}"
     chaos_valgrind=(CHAOS_SEEDS=3 CHAOS_OPS=1000)
     chaos_asan=(CHAOS_SEEDS=8 CHAOS_OPS=2000)

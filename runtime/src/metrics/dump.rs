@@ -111,13 +111,13 @@ pub struct DumpedTask {
 /// own, under its task-list shard's lock.
 ///
 /// Without [`Builder::enable_task_dump`](crate::Builder::enable_task_dump),
-/// a task spawned from a thread that is not one of the runtime's workers
-/// joins the task list at its first poll (the worker that runs it lists
-/// it, not the spawning thread: the list's lock stays off the spawner's
-/// path). Until then it is counted in [`unstarted`](Self::unstarted), not
-/// listed. Every live task is listed or counted, a task starting during
-/// the dump possibly both. With tracking on, every task is listed from
-/// its spawn.
+/// a task joins the task list at the end of its first poll, if that poll
+/// leaves it pending (the worker that polls it lists it: most short tasks
+/// complete in their first poll and never take the list's locks). Until
+/// then it is counted in [`unstarted`](Self::unstarted), not listed. Every
+/// live task is listed or counted, a task ending its first poll during the
+/// dump possibly both. With tracking on, every task is listed from its
+/// spawn.
 ///
 /// # Examples
 ///
@@ -174,9 +174,9 @@ impl TaskDump {
         }
     }
 
-    /// Tasks spawned from outside the runtime's workers that no worker had
-    /// polled yet, so not in [`tasks`](Self::tasks) (see above); always 0
-    /// with [`Builder::enable_task_dump`](crate::Builder::enable_task_dump).
+    /// Live tasks whose first poll had not ended yet (queued, or in it),
+    /// so not in [`tasks`](Self::tasks) (see above); always 0 with
+    /// [`Builder::enable_task_dump`](crate::Builder::enable_task_dump).
     ///
     /// # Examples
     ///
@@ -187,8 +187,10 @@ impl TaskDump {
     /// let blocker = rt.spawn(async move { rx.recv().ok() });
     /// let queued = rt.spawn(async {});
     /// let dump = rt.handle().dump();
-    /// // `queued` waits behind the blocker: not polled, so not listed.
+    /// // `queued` waits behind the blocker, which is in its first poll:
+    /// // neither is listed.
     /// assert!(dump.get(queued.id()).is_none());
+    /// assert!(dump.get(blocker.id()).is_none());
     /// assert!(dump.unstarted() >= 1);
     /// drop(tx);
     /// rt.block_on(queued).unwrap();
@@ -219,10 +221,7 @@ impl fmt::Display for TaskDump {
             "{} live task(s){}{}",
             self.tasks.len(),
             if self.unstarted > 0 {
-                format!(
-                    ", and {} spawned from outside the workers, not started yet",
-                    self.unstarted
-                )
+                format!(", and {} not through their first poll yet", self.unstarted)
             } else {
                 String::new()
             },

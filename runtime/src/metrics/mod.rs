@@ -63,12 +63,18 @@ pub(crate) struct Config {
 struct SharedCounters {
     /// Tasks spawned from threads that are not this runtime's workers.
     remote_spawns: AtomicU64,
-    /// Of those, the tasks whose listing was deferred to their first poll
-    /// (`task::list::DEFERRED`): the untracked ones.
+    /// Of those, the tasks whose listing was deferred to the end of their
+    /// first poll (`task::list::DEFERRED`): the untracked ones.
     deferred_spawns: AtomicU64,
+    /// Deferred tasks completed off the workers without ever being listed
+    /// (a shutdown completing tasks that no worker polled).
+    deferred_released: AtomicU64,
     /// Tasks completed off the workers: tasks spawned from outside that a
     /// shutdown completed before any worker polled them.
     remote_completions: AtomicU64,
+    /// Deferred tasks listed off the workers (a first poll outside a
+    /// worker's loop: none today, counted for the balance).
+    deferred_listed: AtomicU64,
     /// `spawn_blocking` closures accepted.
     blocking_spawns: AtomicU64,
     /// `spawn_blocking` tasks completed.
@@ -111,25 +117,54 @@ impl Metrics {
     }
 
     /// A task spawned from outside the workers, its listing deferred to
-    /// its first poll.
+    /// the end of its first poll.
     pub(crate) fn count_deferred_spawn(&self) {
         // Relaxed: a statistic; nothing is published through it.
         self.shared.deferred_spawns.fetch_add(1, Relaxed);
     }
 
-    /// Tasks spawned with their listing deferred and not listed yet: not
-    /// polled, or completed without a poll (`OwnedTasks::deferred_released`
-    /// counts those, and is subtracted by the caller). Approximate while
-    /// tasks are spawned and run, exact when the runtime is quiet.
-    pub(crate) fn deferred_not_listed(&self) -> u64 {
-        // Relaxed: statistics. The workers' counts are read before the
-        // spawns, so a task counted as listed was counted as spawned too
-        // (short of a reordering, which saturates at zero).
-        let listed: u64 = self.workers.iter().map(|w| w.listed_deferred.get()).sum();
-        self.shared
-            .deferred_spawns
-            .load(Relaxed)
-            .saturating_sub(listed)
+    /// A deferred task completed without ever being listed; counted on the
+    /// current worker if it is one of this runtime's (`Shared::release`
+    /// has already looked it up).
+    pub(crate) fn count_deferred_release(&self, on: Option<&WorkerCounters>) {
+        match on {
+            Some(counters) => counters.released_deferred.incr(),
+            // Relaxed: a statistic.
+            None => _ = self.shared.deferred_released.fetch_add(1, Relaxed),
+        }
+    }
+
+    /// A deferred task was listed off the workers (see `deferred_listed`).
+    pub(crate) fn count_remote_listing(&self) {
+        // Relaxed: a statistic.
+        self.shared.deferred_listed.fetch_add(1, Relaxed);
+    }
+
+    /// Tasks spawned with their listing deferred that are neither listed
+    /// nor completed: not through their first poll yet (queued, or in it).
+    /// Approximate while tasks are spawned and run, exact when the runtime
+    /// is quiet.
+    pub(crate) fn unstarted(&self) -> u64 {
+        // Relaxed: statistics. The ends (listed, or completed unlisted)
+        // are read before the starts, so a task counted as ended was
+        // counted as started too (a task's start is counted before it is
+        // queued, its end after it was taken from a queue), and the
+        // difference does not miss a task that was unstarted when the ends
+        // were read: a grace period that waits for zero does not end early.
+        let ended: u64 = self
+            .workers
+            .iter()
+            .map(|w| w.listed_deferred.get() + w.released_deferred.get())
+            .sum::<u64>()
+            + self.shared.deferred_released.load(Relaxed)
+            + self.shared.deferred_listed.load(Relaxed);
+        let started: u64 = self
+            .workers
+            .iter()
+            .map(|w| w.deferred_spawned.get())
+            .sum::<u64>()
+            + self.shared.deferred_spawns.load(Relaxed);
+        started.saturating_sub(ended)
     }
 
     /// A task completed outside the workers.
@@ -232,9 +267,9 @@ pub struct RuntimeMetrics {
     pub workers: Vec<WorkerMetrics>,
     /// Tasks spawned and not yet completed (`spawn_blocking` closures
     /// and a current-thread runtime's local tasks included): the length of
-    /// the runtime's task lists, plus the tasks spawned from outside the
-    /// workers that no worker has polled yet (they join the list at their
-    /// first poll; see [`TaskDump::unstarted`](crate::metrics::TaskDump::unstarted)).
+    /// the runtime's task lists, plus the tasks whose first poll has not
+    /// ended yet (they join the list at its end, if it leaves them
+    /// pending; see [`TaskDump::unstarted`](crate::metrics::TaskDump::unstarted)).
     pub live_tasks: usize,
     /// Tasks spawned since the runtime started (`spawn_blocking` closures
     /// and a current-thread runtime's local tasks included; a spawn refused

@@ -58,9 +58,15 @@ pub(crate) struct WorkerCounters {
     pub(crate) spawned: Counter,
     /// Tasks that completed on this worker.
     pub(crate) completed: Counter,
-    /// Tasks spawned from outside the workers that this worker listed at
-    /// their first poll (`task::list::DEFERRED`).
+    /// Of `spawned`, the tasks whose listing was deferred to the end of
+    /// their first poll (`task::list::DEFERRED`): the untracked ones.
+    pub(crate) deferred_spawned: Counter,
+    /// Deferred tasks (spawned here, elsewhere or from outside) that this
+    /// worker listed when their first poll left them pending.
     pub(crate) listed_deferred: Counter,
+    /// Deferred tasks that completed on this worker without ever being
+    /// listed (most: in their first poll).
+    pub(crate) released_deferred: Counter,
     /// Successful steals from other workers' queues.
     pub(crate) steal_operations: Counter,
     /// Tasks taken by those steals.
@@ -82,7 +88,9 @@ impl WorkerCounters {
             polls: Counter::default(),
             spawned: Counter::default(),
             completed: Counter::default(),
+            deferred_spawned: Counter::default(),
             listed_deferred: Counter::default(),
+            released_deferred: Counter::default(),
             steal_operations: Counter::default(),
             stolen: Counter::default(),
             parks: Counter::default(),

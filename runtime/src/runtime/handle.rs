@@ -170,8 +170,8 @@ impl Handle {
     /// Takes each task-list shard's lock in turn (and, with tracking, each
     /// table shard's): meant for debugging, not for every request.
     ///
-    /// Without tracking, a task spawned from outside the workers is listed
-    /// from its first poll on, and counted in
+    /// Without tracking, a task is listed from the end of its first poll
+    /// on (a task that completes in it never is), and counted in
     /// [`TaskDump::unstarted`] until then.
     ///
     /// # Examples
@@ -180,12 +180,16 @@ impl Handle {
     /// use runtime::metrics::TaskState;
     ///
     /// let rt = runtime::Runtime::new().unwrap();
-    /// // Spawned by a task (on a worker), so listed at once.
-    /// let stuck = rt
-    ///     .block_on(rt.spawn(async { runtime::spawn(std::future::pending::<()>()) }))
-    ///     .unwrap();
-    /// let dump = rt.handle().dump();
-    /// // Idle once a worker has polled it; scheduled or running before.
+    /// let stuck = rt.spawn(std::future::pending::<()>());
+    /// // Listed once its first poll has left it pending.
+    /// let dump = loop {
+    ///     let dump = rt.handle().dump();
+    ///     if dump.get(stuck.id()).is_some() {
+    ///         break dump;
+    ///     }
+    ///     assert_eq!(dump.unstarted(), 1, "live, so listed or counted");
+    ///     std::thread::yield_now();
+    /// };
     /// assert_ne!(dump.get(stuck.id()).unwrap().state, TaskState::Complete);
     /// println!("{dump}");
     /// ```

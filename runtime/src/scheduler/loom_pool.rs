@@ -36,10 +36,12 @@
 //!   list, flushed to the local queue after a driver poll) completes.
 //! * `shutdown_drops_pending_tasks_once`: tasks that never complete are
 //!   completed as cancelled by the shutdown, and each future is dropped
-//!   exactly once, while the workers may still be starting. Spawned from
-//!   outside, each is listed at its first poll (`Shared::spawn_at`): the
-//!   shutdown finds it listed, refused by the closed list at that poll,
-//!   or still queued for the final drain.
+//!   exactly once, while the workers may still be starting. Each is
+//!   listed at the end of its first poll (`Shared::spawn_at`,
+//!   `list_pending`): the shutdown finds it listed (before or after the
+//!   close: a first poll that straddles it lists and cancels the task),
+//!   completed instead of polled once the shutdown began, or still queued
+//!   for the final drain.
 //! * `cancel_from_outside`: `JoinHandle::cancel` from outside, racing the
 //!   task's first poll: it resolves as cancelled, or with its output if
 //!   it completed first.

@@ -28,7 +28,7 @@ use crate::driver::time::Driver as TimeDriver;
 use crate::loom::{fence, Arc, AtomicBool, Condvar, Mutex, Ordering};
 use crate::metrics::Metrics;
 use crate::task::list::OwnedTasks;
-use crate::task::raw::{Header, ListedTask, Notified, Schedule};
+use crate::task::raw::{FirstPending, Header, ListedTask, Notified, Schedule};
 use crate::task::{self, JoinHandle};
 use drivers::DriverLock;
 use idle::Idle;
@@ -54,9 +54,9 @@ pub(crate) struct Shared {
     idle: Idle,
     /// Every live task of the runtime (reached through `for_each_task`,
     /// `cancel_all_tasks`, `wait_no_tasks`, `num_tasks`, `unlist`), but
-    /// tasks spawned from outside the workers that no worker has polled
-    /// yet: those sit in a queue and join the list at their first poll
-    /// (`spawn_at`, `bind_deferred`).
+    /// tasks whose first poll has not ended: those sit in a queue or are
+    /// being polled, and join the list at the end of that poll if it
+    /// leaves them pending (`spawn_at`, `list_pending`).
     owned: OwnedTasks,
     /// The blocking pool (`blocking()`).
     blocking: BlockingPool,
@@ -150,7 +150,7 @@ impl Shared {
 
     /// Runs `f` on every listed task (the task dump; see
     /// `OwnedTasks::for_each` for what `f` may do): the unstarted tasks
-    /// spawned from outside are not listed yet (`num_unstarted`).
+    /// are not listed yet (`num_unstarted`).
     pub(crate) fn for_each_task(&self, mut f: impl FnMut(&ListedTask)) {
         self.owned.for_each(&mut f);
         if let Some(ct) = &self.current_thread {
@@ -160,17 +160,17 @@ impl Shared {
     }
 
     /// Cancels every listed task (the start of `shutdown_timeout`'s grace
-    /// period; the list is closed by then, so an unstarted task spawned
-    /// from outside is refused at its first poll and completes as
-    /// cancelled without one).
+    /// period; the list is closed by then, so an unstarted task completes
+    /// as cancelled instead of being polled, and one in its first poll is
+    /// cancelled as that poll ends, `list_pending`).
     pub(crate) fn cancel_all_tasks(&self) {
         self.owned.for_each(|task| task.cancel());
     }
 
     /// Waits until no task is live, or `deadline` passes (`None`: no
-    /// deadline): none listed, and none spawned from outside still
-    /// unstarted (a worker refuses those at their first poll once the list
-    /// is closed, and drops their futures while the drivers still run).
+    /// deadline): none listed, and none unstarted (a worker completes
+    /// those as cancelled instead of polling them once shutdown began, and
+    /// drops their futures while the drivers still run).
     /// Returns true if none is.
     pub(crate) fn wait_no_tasks(&self, deadline: Option<std::time::Instant>) -> bool {
         self.owned
@@ -184,15 +184,11 @@ impl Shared {
         self.owned.len() + local + self.num_unstarted()
     }
 
-    /// Tasks spawned from outside the workers that no worker has polled
-    /// (or completed) yet: their listing is deferred to their first poll
-    /// (`ListedTask::defer`), so the task list does not hold them yet.
+    /// Tasks whose first poll has not ended (nor completed them): their
+    /// listing is deferred to the end of that poll (`ListedTask::defer`),
+    /// so the task list does not hold them yet.
     pub(crate) fn num_unstarted(&self) -> usize {
-        let pending = self
-            .metrics
-            .deferred_not_listed()
-            .saturating_sub(self.owned.deferred_released());
-        usize::try_from(pending).unwrap_or(usize::MAX)
+        usize::try_from(self.metrics.unstarted()).unwrap_or(usize::MAX)
     }
 
     /// Local tasks (`spawn_local` on a current-thread runtime) spawned and
@@ -306,11 +302,12 @@ impl Shared {
     /// Completes what the workers' queues still hold, as the drain does for
     /// the injector. A worker that exits hands its queue to the injector
     /// itself (`Context::release_queued`); this is for one left behind in
-    /// a poll that blocks (`shutdown_timeout`): a task spawned from outside
-    /// that it took from the injector and has not polled is in no list
-    /// (`ListedTask::defer`), so without this it would wait for that
-    /// worker. A listed task's entry here was completed by the list's
-    /// pass above: completing it again only drops the entry's reference.
+    /// a poll that blocks (`shutdown_timeout`): a task it has not polled
+    /// is in no list (`ListedTask::defer`), so without this it would wait
+    /// for that worker (but for its LIFO slot's task, which nothing else
+    /// can reach: see docs/ARCHITECTURE.md, *List*). A listed task's entry
+    /// here was completed by the list's pass above: completing it again
+    /// only drops the entry's reference.
     fn drain_worker_queues(&self) {
         for remote in self.remotes.iter() {
             loop {
@@ -385,8 +382,8 @@ impl Shared {
         })
     }
 
-    /// `spawn_at`'s second half: lists and queues a new task on the
-    /// spawning worker, or defers its listing when spawned from outside.
+    /// `spawn_at`'s second half: defers a new task's listing and queues it,
+    /// on the spawning worker or in the injector.
     #[inline(always)]
     fn submit_spawn(
         self: &Arc<Self>,
@@ -394,27 +391,26 @@ impl Shared {
         listed: ListedTask,
         notified: Notified,
     ) {
+        if self.is_shutting_down() {
+            // Refused at once (`bind`): its handle resolves as cancelled.
+            return self.bind(listed, notified, |n| self.schedule_spawned(n));
+        }
+        // The task is listed only if its first poll leaves it pending, by
+        // the worker that polls it (`list_pending`): most tasks of a burst
+        // or a chain complete in that poll and never touch the list's
+        // locks (an insert and a removal per task, on shards that the
+        // spawning and the completing worker both write: a sixth of
+        // `chained_spawn`'s samples, a third of `spawn_many_local`'s time).
+        // The task dump counts it as unstarted until then.
+        listed.defer();
         match cx {
             Some(cx) if Arc::ptr_eq(&cx.shared, self) => {
-                self.bind(listed, notified, |n| {
-                    cx.counters().spawned.incr();
-                    cx.schedule_local(n);
-                });
-            }
-            _ if self.is_shutting_down() => {
-                // Refused at once (`bind`), as before the deferral.
-                self.bind(listed, notified, |n| self.schedule_spawned(n));
+                let counters = cx.counters();
+                counters.spawned.incr();
+                counters.deferred_spawned.incr();
+                cx.schedule_local(notified);
             }
             _ => {
-                // From outside the workers: the task is listed by the
-                // worker that first polls it (`Context::poll`), so the
-                // list's lock, and the cache lines of the shard that the
-                // workers removing tasks write, stay off this thread's
-                // path (with one thread spawning while the workers
-                // complete, the two met on every task: a third of the
-                // samples of `remote_spawn_contention`). The task dump
-                // counts it as unstarted until then.
-                listed.defer();
                 self.metrics.count_remote_spawn();
                 self.metrics.count_deferred_spawn();
                 self.push_remote(notified);
@@ -422,9 +418,11 @@ impl Shared {
         }
     }
 
-    /// Lists a deferred task (`ListedTask::defer`) before its first poll;
-    /// returns false if the list refused it (shutdown): the task is then
-    /// completed as cancelled instead of polled.
+    /// Lists a deferred task (`ListedTask::defer`) before its first poll
+    /// (the current-thread core, as it takes the task out of the reach of
+    /// `drain_worker_queues`); returns false if the list refused it
+    /// (shutdown): the task is then completed as cancelled instead of
+    /// polled.
     pub(crate) fn bind_deferred(&self, task: &Notified) -> bool {
         // SAFETY: deferred (checked by our caller), and its queue entry is
         // our caller's.
@@ -568,6 +566,21 @@ impl Schedule for Arc<Shared> {
     }
 
     fn release(&self, task: &Header) -> bool {
+        if self.owned.release_deferred(task) {
+            // Never listed (most tasks: completed in their first poll).
+            // Untracked, so not in the registry either.
+            let counters = crate::metrics::worker::current(&self.metrics);
+            self.metrics.count_deferred_release(counters);
+            match counters {
+                Some(counters) => counters.completed.incr(),
+                None => self.metrics.count_remote_completion(),
+            }
+            if self.is_shutting_down() {
+                // The grace period waits for the unstarted tasks too.
+                self.owned.notify_emptied();
+            }
+            return true;
+        }
         let listed = self.owned.remove(task);
         // After the list: the dump reads the table while a task is listed.
         if let Some(registry) = &self.metrics.registry {
@@ -581,5 +594,26 @@ impl Schedule for Arc<Shared> {
             }
         }
         listed
+    }
+
+    fn list_pending(&self, task: &Header) -> FirstPending {
+        // SAFETY: our caller, the harness, holds RUNNING on a deferred
+        // task, and hands over its deferred list reference.
+        let listed = unsafe { self.owned.insert_pending(task) };
+        let outcome = match listed {
+            Ok(false) => FirstPending::Listed,
+            Ok(true) => FirstPending::Cancel,
+            Err(refused) => {
+                // The reference stays in the task; `release` hands it
+                // back as the poller completes the task.
+                refused.stay_deferred();
+                return FirstPending::Refused;
+            }
+        };
+        match crate::metrics::worker::current(&self.metrics) {
+            Some(counters) => counters.listed_deferred.incr(),
+            None => self.metrics.count_remote_listing(),
+        }
+        outcome
     }
 }

@@ -392,14 +392,12 @@ impl Context {
     /// `schedule_wake`).
     #[inline]
     fn poll(&self, task: Notified) {
-        if task.is_deferred() {
-            // Spawned from outside: listed now, by the worker that runs it
-            // (`Shared::spawn_at`).
-            if !self.shared.bind_deferred(&task) {
-                task.shutdown();
-                return;
-            }
-            self.counters().listed_deferred.incr();
+        if task.is_deferred() && self.shared.is_shutting_down() {
+            // Never polled, and the shutdown has begun: it completes as
+            // cancelled instead of starting (as a spawn after the start of
+            // the shutdown is refused, `Shared::spawn_at`).
+            task.shutdown();
+            return;
         }
         self.polling.set(true);
         task.run();

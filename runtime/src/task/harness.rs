@@ -3,9 +3,11 @@
 
 use super::cancel::PollScope;
 use super::error::Repr;
-use super::raw::{Cell, Frame, Header, Notified, RawTask, Schedule};
+use super::list::DEFERRED;
+use super::raw::{Cell, FirstPending, Frame, Header, Notified, RawTask, Schedule};
 use super::state::{DropUnlent, Notify, TransitionToIdle, TransitionToRunning};
 use super::{coop, waker, JoinError};
+use crate::loom::Ordering;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
@@ -113,6 +115,26 @@ where
                 // No `catch_cancel` on the poll path took it: it ends the task.
                 cancel_and_complete(cell);
                 return;
+            }
+            // Relaxed: a deferred slot is only read or written by the
+            // task's runner, which we are (see `Notified::is_deferred`).
+            if header.list_slot.load(Ordering::Relaxed) == DEFERRED {
+                // The first poll of a task whose listing was deferred: it
+                // lives on, so the list must hold it before it goes idle
+                // (out of every queue, only the list can find it).
+                match cell.scheduler.list_pending(header) {
+                    FirstPending::Listed => {}
+                    FirstPending::Cancel => {
+                        // RUNNING: this only sets the flags, and the
+                        // transition below re-queues the task.
+                        let todo = header.state.transition_to_cancelled();
+                        debug_assert!(matches!(todo, Notify::DoNothing));
+                    }
+                    FirstPending::Refused => {
+                        cancel_and_complete(cell);
+                        return;
+                    }
+                }
             }
             match header.state.transition_to_idle() {
                 TransitionToIdle::Idle => {}

@@ -9,7 +9,7 @@
 //! one reference to each task in it.
 
 use super::raw::{Header, ListedTask, RawTask};
-use crate::loom::{AtomicU64, Condvar, Mutex, Ordering};
+use crate::loom::{Condvar, Mutex, Ordering};
 use crossbeam_utils::CachePadded;
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
@@ -21,10 +21,6 @@ pub(crate) struct OwnedTasks {
     /// Signalled when a shard becomes empty after `close`.
     emptied: Condvar,
     emptied_lock: Mutex<()>,
-    /// Deferred tasks (`DEFERRED`) released by `remove` without ever being
-    /// listed: completed before their first poll (a shutdown), for the
-    /// count of live tasks (`Shared::num_tasks`).
-    deferred_released: AtomicU64,
 }
 
 /// One shard: a slab of task pointers. A listed task's header holds its
@@ -39,7 +35,12 @@ struct Shard {
     free: u32,
     /// Occupied entries.
     len: usize,
+    /// Set by `close`: new tasks are refused; a deferred task whose first
+    /// poll leaves it pending is still listed (`insert_pending`).
     closed: bool,
+    /// Set by the shutdown's last pass (`pop` found the closed shard
+    /// empty): every task is refused, since nothing would find it.
+    sealed: bool,
 }
 
 /// A slab entry: a task header's address (8-aligned, so its low bit is
@@ -193,13 +194,13 @@ impl OwnedTasks {
                         free: NO_ENTRY,
                         len: 0,
                         closed: false,
+                        sealed: false,
                     }))
                 })
                 .collect(),
             mask: n as u64 - 1,
             emptied: Condvar::new(),
             emptied_lock: Mutex::new(()),
-            deferred_released: AtomicU64::new(0),
         }
     }
 
@@ -214,8 +215,14 @@ impl OwnedTasks {
     /// If one shard's slab would hold `u32::MAX - 1` entries (2^31 on a
     /// 32-bit target): billions of live tasks.
     pub(crate) fn insert(&self, task: ListedTask) -> Result<(), ListedTask> {
+        self.insert_unless(task, true).map(|_closed| ())
+    }
+
+    /// `insert`, which refuses the task once the shard is sealed, or once
+    /// it is closed if `refuse_closed`. Returns whether it was closed.
+    fn insert_unless(&self, task: ListedTask, refuse_closed: bool) -> Result<bool, ListedTask> {
         let mut shard = self.shard(task.header()).lock();
-        if shard.closed {
+        if shard.sealed || (shard.closed && refuse_closed) {
             return Err(task);
         }
         // Vacant entries are reused only once they are more than half of
@@ -224,7 +231,9 @@ impl OwnedTasks {
         // entry's was just written by the worker that removed its task (a
         // cache miss under the lock on every spawn, in a profile of
         // `spawn_many_remote_idle`).
-        let reuse = shard.free != NO_ENTRY && shard.entries.len() > 2 * shard.len;
+        // After `close` the free list is stale (`pop` trims vacant entries
+        // without rebuilding it): a late task goes at the end.
+        let reuse = !shard.closed && shard.free != NO_ENTRY && shard.entries.len() > 2 * shard.len;
         assert!(
             reuse || shard.entries.len() < MAX_ENTRIES as usize,
             "more than u32::MAX - 2 (32-bit: 2^31 - 1) entries in one task-list shard"
@@ -249,10 +258,12 @@ impl OwnedTasks {
         // Relaxed: a task's slot is guarded by its shard's lock, which we
         // hold.
         header.list_slot.store(index as u32, Ordering::Relaxed);
-        Ok(())
+        Ok(shard.closed)
     }
 
-    /// Lists a task whose list reference was deferred (`ListedTask::defer`).
+    /// Lists a deferred task (`ListedTask::defer`) before its first poll
+    /// (the current-thread core, as it takes the task out of its stealable
+    /// queue); refused once the list is closed.
     ///
     /// # Safety
     /// `header`'s task is deferred (its slot is `DEFERRED`), the caller
@@ -264,34 +275,54 @@ impl OwnedTasks {
         self.insert(task)
     }
 
-    /// Takes a completed task off the list. Returns true if it was on it
-    /// (or its list reference was still deferred); the list's reference is
-    /// then the caller's to release.
+    /// Lists a deferred task whose first poll has just left it pending.
+    /// After `close` the task is listed still, so the shutdown finds it,
+    /// and `Ok(true)` tells the caller to cancel it (the shutdown's
+    /// cancellation of the listed tasks may have passed already); once the
+    /// shutdown's last pass has been through the shard (`pop`), it is
+    /// refused.
+    ///
+    /// # Safety
+    /// `header`'s task is deferred, the caller holds RUNNING (so nobody
+    /// else lists or completes it meanwhile), and hands over the deferred
+    /// reference.
+    pub(crate) unsafe fn insert_pending(&self, header: &Header) -> Result<bool, ListedTask> {
+        // SAFETY: the deferred reference, handed over by our caller.
+        let task = unsafe { ListedTask::from_raw(RawTask::from_raw(NonNull::from(header))) };
+        self.insert_unless(task, false)
+    }
+
+    /// A completing task that was never listed (its list reference still
+    /// deferred): marks it unlisted and returns true, the list's reference
+    /// then being the caller's to release. False for any other task. No
+    /// lock: a deferred slot is only read or written by the task's runner
+    /// (`Notified::is_deferred`), which the completing caller is.
+    pub(crate) fn release_deferred(&self, header: &Header) -> bool {
+        // Relaxed: see above; a listed task's slot may be rewritten by a
+        // compaction meanwhile, but never to or from `DEFERRED`.
+        if header.list_slot.load(Ordering::Relaxed) != DEFERRED {
+            return false;
+        }
+        header.list_slot.store(UNLISTED, Ordering::Relaxed);
+        true
+    }
+
+    /// Wakes a shutdown waiting in `wait_empty` (a deferred task completed
+    /// unlisted: its `also` may hold now).
+    pub(crate) fn notify_emptied(&self) {
+        let _guard = self.emptied_lock.lock();
+        self.emptied.notify_all();
+    }
+
+    /// Takes a completed task off the list. Returns true if it was on it;
+    /// the list's reference is then the caller's to release.
     pub(crate) fn remove(&self, header: &Header) -> bool {
         let entry = Entry::task(NonNull::from(header));
         let mut shard = self.shard(header).lock();
         // Relaxed: a task's slot is guarded by its shard's lock, which we
-        // hold (a task never inserted holds `UNLISTED`; a deferred one,
-        // `DEFERRED`, is only removed by the holder of its queue entry,
-        // which wrote or received that value).
-        let index = header.list_slot.load(Ordering::Relaxed);
-        if index == DEFERRED {
-            // Never listed: its list reference is still the task's.
-            header.list_slot.store(UNLISTED, Ordering::Relaxed);
-            let closed = shard.closed;
-            drop(shard);
-            // Relaxed: a count; a shutdown's wait reads it under
-            // `emptied_lock`, which the notification below takes after it.
-            self.deferred_released.fetch_add(1, Ordering::Relaxed);
-            if closed {
-                // A shutdown may wait for the unstarted tasks too
-                // (`wait_empty`'s `also`).
-                let _guard = self.emptied_lock.lock();
-                self.emptied.notify_all();
-            }
-            return true;
-        }
-        let index = index as usize;
+        // hold (a task never inserted holds `UNLISTED`, and one still
+        // `DEFERRED` is not in the slab: the check below fails).
+        let index = header.list_slot.load(Ordering::Relaxed) as usize;
         if shard.entries.get(index) != Some(&entry) {
             return false;
         }
@@ -332,9 +363,16 @@ impl OwnedTasks {
 
     /// Takes one task off the list, with the list's reference (at
     /// shutdown: each task is found once, from the end of its shard).
+    /// After `close`, a shard found empty is sealed: it refuses every task
+    /// from then on, so once this returns `None` no task can be listed
+    /// where nobody would find it.
     pub(crate) fn pop(&self) -> Option<ListedTask> {
         for shard in self.shards.iter() {
             let mut shard = shard.lock();
+            if shard.closed && shard.len == 0 {
+                shard.sealed = true;
+                continue;
+            }
             let mut trimmed = false;
             while let Some(&last) = shard.entries.last() {
                 let Some(ptr) = last.as_task() else {
@@ -349,7 +387,8 @@ impl OwnedTasks {
                     trimmed = true;
                 }
                 // Trimmed entries may have been on the free list; after
-                // `close` nothing reads it again, before it must be right.
+                // `close` nothing reads it again (`insert_unless` appends),
+                // before it must be right.
                 if trimmed && !shard.closed {
                     shard.rebuild_free_list();
                 }
@@ -365,12 +404,6 @@ impl OwnedTasks {
         None
     }
 
-    /// Deferred tasks released without being listed, so far.
-    pub(crate) fn deferred_released(&self) -> u64 {
-        // Relaxed: a statistic.
-        self.deferred_released.load(Ordering::Relaxed)
-    }
-
     pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|s| s.lock().len).sum()
     }
@@ -379,9 +412,10 @@ impl OwnedTasks {
     /// holds (the scheduler's unstarted tasks: `Shared::wait_no_tasks`), or
     /// the deadline passes. Returns true if both hold.
     ///
-    /// A task leaving the list, and a deferred one released unlisted, wake
-    /// the wait (`remove`); it also looks again every `RECHECK`, since
-    /// `also` may read statistics counters that no notification covers.
+    /// A task leaving the list wakes the wait (`remove`), as does a
+    /// deferred one released unlisted (`notify_emptied`); it also looks
+    /// again every `RECHECK`, since `also` reads statistics counters that
+    /// no lock orders against the notifications.
     pub(crate) fn wait_empty(&self, deadline: Option<Instant>, also: impl Fn() -> bool) -> bool {
         /// The longest wait between two looks.
         const RECHECK: std::time::Duration = std::time::Duration::from_millis(10);
@@ -618,39 +652,94 @@ mod tests {
         }
     }
 
-    /// A deferred task's list reference (`ListedTask::defer`): listed by
-    /// `insert_deferred`, or, refused after `close`, handed back once by
-    /// `remove` without the task ever being listed.
+    /// Releases `t` as `Shared::release` does: handed back unlisted if
+    /// still deferred, else taken off the list.
+    fn release(list: &OwnedTasks, t: &Task) -> bool {
+        // SAFETY: `t` keeps the task alive.
+        if list.release_deferred(unsafe { t.header.as_ref() }) {
+            // SAFETY: the deferred reference, now ours.
+            drop(unsafe { ListedTask::from_raw(RawTask::from_raw(t.header)) });
+            return true;
+        }
+        remove(list, t)
+    }
+
+    fn deferred() -> Task {
+        let (listed_ref, t) = task();
+        listed_ref.defer();
+        t
+    }
+
+    /// A deferred task's list reference (`ListedTask::defer`): listed before
+    /// its first poll by `insert_deferred` (refused once closed), or after
+    /// it by `insert_pending` (taken after `close` too, until the
+    /// shutdown's last pass seals the shard), or handed back once, unlisted,
+    /// by `release_deferred`.
     #[test]
     fn a_deferred_reference_is_listed_or_handed_back_once() {
         let list = OwnedTasks::new(1);
-        let (listed_ref, t) = task();
-        listed_ref.defer();
+        let t = deferred();
         assert!(listed(&list).is_empty(), "listed before its first poll");
         // SAFETY: `t` keeps the task alive; it is deferred and nobody else
         // lists it; its deferred reference goes to the list.
         assert!(unsafe { list.insert_deferred(t.header.as_ref()) }.is_ok());
         assert_eq!(listed(&list), HashSet::from([t.header]));
-        assert!(remove(&list, &t));
-        assert!(!remove(&list, &t), "removed twice");
-        assert_eq!(list.deferred_released(), 0);
+        assert!(release(&list, &t));
+        assert!(!release(&list, &t), "removed twice");
 
-        let (listed_ref, t) = task();
-        listed_ref.defer();
-        list.close();
-        // SAFETY: as above.
-        let refused = unsafe { list.insert_deferred(t.header.as_ref()) }
-            .expect_err("a closed list took a task");
-        refused.stay_deferred();
-        assert!(listed(&list).is_empty());
+        // Completed in its first poll: never listed, handed back once.
+        let t = deferred();
         assert!(
-            remove(&list, &t),
+            release(&list, &t),
             "the deferred reference was not handed back"
         );
-        assert!(
-            !remove(&list, &t),
-            "the deferred reference was handed back twice"
-        );
-        assert_eq!(list.deferred_released(), 1);
+        assert!(!release(&list, &t), "handed back twice");
+        assert!(listed(&list).is_empty());
+
+        // Pending after its first poll, before and after `close`, with
+        // vacant entries (a stale free list after `close` must not be
+        // followed).
+        let mut live = Vec::new();
+        insert(&list, &mut live, 8);
+        for t in live.drain(2..6) {
+            assert!(remove(&list, &t));
+        }
+        let early = deferred();
+        // SAFETY: as above.
+        assert!(matches!(
+            unsafe { list.insert_pending(early.header.as_ref()) },
+            Ok(false)
+        ));
+        list.close();
+        let before = deferred();
+        // SAFETY: as above.
+        let refused = unsafe { list.insert_deferred(before.header.as_ref()) }
+            .expect_err("a closed list took an unstarted task");
+        refused.stay_deferred();
+        let late = deferred();
+        // SAFETY: as above.
+        let Ok(closed) = (unsafe { list.insert_pending(late.header.as_ref()) }) else {
+            panic!("a closed list refused a task that had started");
+        };
+        assert!(closed, "the caller was not told to cancel it");
+        live.extend([early, late]);
+        check(&list, &live);
+
+        // The shutdown's last pass finds every listed task once, and seals
+        // the list: nothing listed after it would be found.
+        let mut popped = HashSet::new();
+        while let Some(t) = list.pop() {
+            assert!(popped.insert(NonNull::from(t.header())), "popped twice");
+        }
+        let expected: HashSet<_> = live.iter().map(|t| t.header).collect();
+        assert_eq!(popped, expected);
+        let sealed = deferred();
+        // SAFETY: as above.
+        let refused = unsafe { list.insert_pending(sealed.header.as_ref()) }
+            .expect_err("a sealed list took a task");
+        refused.stay_deferred();
+        assert!(listed(&list).is_empty());
+        assert!(release(&list, &sealed) && release(&list, &before));
+        assert!(list.wait_empty(Some(Instant::now()), || true));
     }
 }

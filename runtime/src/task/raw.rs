@@ -28,6 +28,28 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// whether it was there (the list's reference is then the caller's to
     /// release).
     fn release(&self, task: &Header) -> bool;
+
+    /// A task whose listing was deferred (`list::DEFERRED`) ends its first
+    /// poll pending: list it. The caller still holds RUNNING and acts on
+    /// the answer before it lets the task go idle. Only a scheduler that
+    /// defers listings is ever asked.
+    fn list_pending(&self, task: &Header) -> FirstPending {
+        let _ = task;
+        unreachable!("a task of a scheduler that never defers its listing was deferred")
+    }
+}
+
+/// What becomes of a deferred task whose first poll left it pending
+/// (`Schedule::list_pending`).
+pub(crate) enum FirstPending {
+    /// It is listed now, like any other live task.
+    Listed,
+    /// Listed after shutdown began: the poller cancels it, as the shutdown
+    /// cancelled the tasks listed then.
+    Cancel,
+    /// The shutdown's last pass is over and nothing would find it: the
+    /// poller completes it now, as cancelled.
+    Refused,
 }
 
 /// Type-erased operations on one concrete `Cell<F, S>`.
@@ -572,11 +594,12 @@ impl ListedTask {
         self.0.cancel();
     }
 
-    /// Keeps the list's reference in the task until its first poll lists
-    /// it (`OwnedTasks::insert_deferred`): a task spawned from outside the
-    /// runtime is listed by the worker that takes it, not by the spawning
-    /// thread. Called before the task is queued (nobody else sees it yet;
-    /// the queue publishes the slot with the task).
+    /// Keeps the list's reference in the task until the end of its first
+    /// poll lists it, if that poll leaves it pending
+    /// (`OwnedTasks::insert_pending`; the current-thread core may list it
+    /// before, `insert_deferred`); a task that completes in that poll is
+    /// never listed. Called before the task is queued (nobody else sees it
+    /// yet; the queue publishes the slot with the task).
     pub(crate) fn defer(self) {
         let raw = self.into_raw();
         // Relaxed: see above.
@@ -586,8 +609,9 @@ impl ListedTask {
     }
 
     /// The list refused this deferred reference (`insert_deferred` after
-    /// `close`): it stays in the task (the slot still reads `DEFERRED`),
-    /// and `OwnedTasks::remove` hands it back when the task completes.
+    /// `close`, `insert_pending` once sealed): it stays in the task (the
+    /// slot still reads `DEFERRED`), and `OwnedTasks::release_deferred`
+    /// hands it back when the task completes.
     pub(crate) fn stay_deferred(self) {
         debug_assert_eq!(
             self.header().list_slot.load(Ordering::Relaxed),
