@@ -179,8 +179,8 @@ impl BlockingPool {
         loop {
             if let Some(task) = state.queue.pop_front() {
                 drop(state);
-                // Listed at spawn (`bind`): only the workers list tasks
-                // at their first poll.
+                // Listed at spawn (`bind`): only the runtime's scheduler
+                // defers a listing to the end of a first poll.
                 debug_assert!(!task.is_deferred());
                 task.run();
                 if self.activity.as_ref().is_some_and(|a| a.idle()) {

@@ -45,7 +45,10 @@ pub use dump::{DumpedTask, TaskDump, TaskState};
 use crate::scheduler::Shared;
 use crossbeam_utils::CachePadded;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicU64,
+    Ordering::{Acquire, Relaxed, Release},
+};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracked::TaskRegistry;
@@ -67,10 +70,10 @@ struct SharedCounters {
     /// first poll (`task::list::DEFERRED`): the untracked ones.
     deferred_spawns: AtomicU64,
     /// Deferred tasks completed off the workers without ever being listed
-    /// (a shutdown completing tasks that no worker polled).
+    /// (a shutdown's final drains completing unstarted tasks).
     deferred_released: AtomicU64,
-    /// Tasks completed off the workers: tasks spawned from outside that a
-    /// shutdown completed before any worker polled them.
+    /// Tasks completed off the workers: unstarted tasks that a shutdown
+    /// completed (the final drains).
     remote_completions: AtomicU64,
     /// Deferred tasks listed off the workers (a first poll outside a
     /// worker's loop: none today, counted for the balance).
@@ -128,16 +131,16 @@ impl Metrics {
     /// has already looked it up).
     pub(crate) fn count_deferred_release(&self, on: Option<&WorkerCounters>) {
         match on {
-            Some(counters) => counters.released_deferred.incr(),
-            // Relaxed: a statistic.
-            None => _ = self.shared.deferred_released.fetch_add(1, Relaxed),
+            Some(counters) => counters.released_deferred.incr_release(),
+            // Release: see `unstarted`.
+            None => _ = self.shared.deferred_released.fetch_add(1, Release),
         }
     }
 
     /// A deferred task was listed off the workers (see `deferred_listed`).
     pub(crate) fn count_remote_listing(&self) {
-        // Relaxed: a statistic.
-        self.shared.deferred_listed.fetch_add(1, Relaxed);
+        // Release: see `unstarted`.
+        self.shared.deferred_listed.fetch_add(1, Release);
     }
 
     /// Tasks spawned with their listing deferred that are neither listed
@@ -145,19 +148,23 @@ impl Metrics {
     /// Approximate while tasks are spawned and run, exact when the runtime
     /// is quiet.
     pub(crate) fn unstarted(&self) -> u64 {
-        // Relaxed: statistics. The ends (listed, or completed unlisted)
-        // are read before the starts, so a task counted as ended was
-        // counted as started too (a task's start is counted before it is
-        // queued, its end after it was taken from a queue), and the
-        // difference does not miss a task that was unstarted when the ends
-        // were read: a grace period that waits for zero does not end early.
+        // The ends (listed, or completed unlisted) are read before the
+        // starts, with Acquire: each pairs with the Release of a count's
+        // increment, so a task counted as ended here was counted as started
+        // before (its start is counted before it is queued, its end after
+        // it is taken from the queue) and the loads below see that start;
+        // and a task counted as listed is in the list for a look at it
+        // after this one (`OwnedTasks::wait_empty`). So the difference
+        // misses no task that had started before this call and not ended
+        // when its ends were read; a spawn racing this call may be missed
+        // by it. The starts are Relaxed: statistics, ordered by the above.
         let ended: u64 = self
             .workers
             .iter()
-            .map(|w| w.listed_deferred.get() + w.released_deferred.get())
+            .map(|w| w.listed_deferred.get_acquire() + w.released_deferred.get_acquire())
             .sum::<u64>()
-            + self.shared.deferred_released.load(Relaxed)
-            + self.shared.deferred_listed.load(Relaxed);
+            + self.shared.deferred_released.load(Acquire)
+            + self.shared.deferred_listed.load(Acquire);
         let started: u64 = self
             .workers
             .iter()
@@ -274,8 +281,8 @@ pub struct RuntimeMetrics {
     /// Tasks spawned since the runtime started (`spawn_blocking` closures
     /// and a current-thread runtime's local tasks included; a spawn refused
     /// at once because shutdown had begun is not counted; a task spawned
-    /// from outside just before, which the closed list refuses at its
-    /// first poll, is counted, and as completed).
+    /// just before, which the shutdown then completes instead of polling
+    /// it, is counted, and as completed).
     pub spawned_tasks: u64,
     /// Tasks completed (with a value, a panic or a cancellation).
     pub completed_tasks: u64,

@@ -13,12 +13,17 @@
 //!
 //! The atomics are `std`'s, not `crate::loom`'s: they publish nothing
 //! (no other memory is read through them), so the loom models have nothing
-//! to check in them.
+//! to check in them; but for the counts of deferred listings, whose
+//! Release / Acquire pair orders a shutdown's count of unstarted tasks
+//! against the task list (`Metrics::unstarted`).
 
 use super::Metrics;
 use std::cell::Cell;
 use std::ptr;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicU64,
+    Ordering::{Acquire, Relaxed, Release},
+};
 use std::time::{Duration, Instant};
 
 /// A counter with a single writer.
@@ -43,6 +48,23 @@ impl Counter {
     /// The current value (from any thread).
     pub(crate) fn get(&self) -> u64 {
         self.0.load(Relaxed)
+    }
+
+    /// `incr` that publishes what this thread did before it to a reader
+    /// that sees the new value through `get_acquire`. Only the counter's
+    /// owning thread may call this.
+    #[inline]
+    pub(crate) fn incr_release(&self) {
+        // Release: pairs with the Acquire of `get_acquire` (a plain store
+        // on x86-64).
+        self.0.store(self.0.load(Relaxed).wrapping_add(1), Release);
+    }
+
+    /// `get`, seeing what the writer did before the `incr_release` whose
+    /// value (or a later one) it reads.
+    pub(crate) fn get_acquire(&self) -> u64 {
+        // Acquire: pairs with the Release of `incr_release`.
+        self.0.load(Acquire)
     }
 }
 

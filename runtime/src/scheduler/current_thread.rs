@@ -406,8 +406,9 @@ fn run_turns(core: &Core, wakeups: &Wakeups) -> bool {
 pub(crate) fn run_grace_period(shared: &Arc<Shared>, grace: std::time::Duration) {
     let ct = shared.current_thread.as_ref().expect("current-thread");
     let all_done = || {
-        shared.owned.len() == 0
-            && shared.num_unstarted() == 0
+        // The count first, as in `OwnedTasks::wait_empty`.
+        shared.num_unstarted() == 0
+            && shared.owned.len() == 0
             && (!ct.local.is_owner() || ct.local.is_empty())
     };
     let deadline = std::time::Instant::now() + grace;

@@ -611,7 +611,7 @@ impl Schedule for Arc<Shared> {
             }
         };
         match crate::metrics::worker::current(&self.metrics) {
-            Some(counters) => counters.listed_deferred.incr(),
+            Some(counters) => counters.listed_deferred.incr_release(),
             None => self.metrics.count_remote_listing(),
         }
         outcome

@@ -77,7 +77,10 @@ impl Entry {
 /// removed).
 pub(crate) const UNLISTED: u32 = u32::MAX;
 /// The `list_slot` of a task whose list reference waits in the task itself
-/// until its first poll lists it (`ListedTask::defer`, `insert_deferred`).
+/// (`ListedTask::defer`): until the end of its first poll lists it if it
+/// is still pending (`insert_pending`; the current-thread core may list
+/// it before, `insert_deferred`), or its completion hands the reference
+/// back unlisted (`release_deferred`).
 pub(crate) const DEFERRED: u32 = u32::MAX - 1;
 /// The free list's end, and the bound on a slab's entries: an index below
 /// it, shifted left by one, fits a vacant entry's address (on 32-bit
@@ -419,7 +422,11 @@ impl OwnedTasks {
     pub(crate) fn wait_empty(&self, deadline: Option<Instant>, also: impl Fn() -> bool) -> bool {
         /// The longest wait between two looks.
         const RECHECK: std::time::Duration = std::time::Duration::from_millis(10);
-        let done = || self.len() == 0 && also();
+        // `also` first: it counts a task listed after the close (a first
+        // poll that straddled it) as unstarted until the listing, and the
+        // list then holds it, so no look misses it in between (the count's
+        // Acquire pairs with the listing's Release, `Metrics::unstarted`).
+        let done = || also() && self.len() == 0;
         let mut guard = self.emptied_lock.lock();
         loop {
             if done() {

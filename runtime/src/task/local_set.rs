@@ -266,7 +266,7 @@ impl LocalShared {
                 }
             };
             // A set's tasks are listed at spawn (only the runtime's
-            // workers list tasks at their first poll).
+            // scheduler defers a listing to the end of a first poll).
             debug_assert!(!task.is_deferred());
             task.run();
         }

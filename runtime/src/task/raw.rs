@@ -174,8 +174,9 @@ pub(crate) struct Header {
     /// The task's index in its task-list shard (`list::UNLISTED` when in
     /// none); written under that shard's lock, but for `list::DEFERRED`:
     /// set by `ListedTask::defer` before the task is shared, while the
-    /// list's reference waits in the task for its first poll, and then
-    /// touched by the holder of its one queue entry only. An atomic
+    /// list's reference waits in the task for the end of its first poll,
+    /// and then touched only by the holder of its one queue entry or its
+    /// runner (the harness, which lists it or completes it). An atomic
     /// (relaxed, a plain load or store) because every poll reads it
     /// without the lock (`Notified::is_deferred`).
     pub(crate) list_slot: AtomicU32,
@@ -540,8 +541,9 @@ impl Notified {
         self.0.header()
     }
 
-    /// Whether the task's list reference is still deferred (its first poll
-    /// lists it, `ListedTask::defer`).
+    /// Whether the task's list reference is still deferred (the end of its
+    /// first poll lists it, `ListedTask::defer`): true only before and
+    /// during that poll.
     pub(crate) fn is_deferred(&self) -> bool {
         // Relaxed: a deferred task's slot was written before the task was
         // queued, and is only written again by the holder of its queue

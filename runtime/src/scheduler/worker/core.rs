@@ -89,7 +89,7 @@ impl Context {
                         refused.push(task);
                         continue;
                     }
-                    self.counters().listed_deferred.incr();
+                    self.counters().listed_deferred.incr_release();
                 }
                 ready.push_back(task);
             }
