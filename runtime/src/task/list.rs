@@ -713,10 +713,8 @@ mod tests {
         }
         let early = deferred();
         // SAFETY: as above.
-        assert!(matches!(
-            unsafe { list.insert_pending(early.header.as_ref()) },
-            Ok(false)
-        ));
+        let outcome = unsafe { list.insert_pending(early.header.as_ref()) };
+        assert!(matches!(outcome, Ok(false)));
         list.close();
         let before = deferred();
         // SAFETY: as above.
