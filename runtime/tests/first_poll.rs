@@ -129,18 +129,26 @@ fn tasks_that_complete_in_their_first_poll_or_later_balance_the_books() {
     });
 }
 
-/// Spawns, from a task on `rt`'s one worker, a task whose first poll says
-/// on `started` that it runs, then blocks the worker (as a task must not)
-/// until `release` is used, then returns pending, in `catch_cancel`: once
-/// cancelled it cleans up (`cleanups`) and ends. Returns once it blocks.
+/// A one-worker runtime whose worker is blocked in the first poll of a
+/// task (`task`) spawned from a task: the poll says it runs, blocks the
+/// worker (as a task must not) until `release` is used, then returns
+/// pending, in `catch_cancel`: once cancelled it cleans up (`cleanups`)
+/// and ends. `polls` and `drops` count its future's polls and drops.
+struct BlockedFirstPoll {
+    rt: Runtime,
+    handle: Handle,
+    task: runtime::task::JoinHandle<()>,
+    release: mpsc::Sender<()>,
+    polls: Counter,
+    drops: Counter,
+    cleanups: Counter,
+}
+
 // The outer task's output is the inner task's handle, on purpose.
 #[allow(clippy::async_yields_async)]
-fn spawn_blocking_first_poll(
-    rt: &Runtime,
-    polls: &Counter,
-    drops: &Counter,
-    cleanups: &Counter,
-) -> (runtime::task::JoinHandle<()>, mpsc::Sender<()>) {
+fn blocked_first_poll() -> BlockedFirstPoll {
+    let rt = Builder::new().worker_threads(1).build().unwrap();
+    let (polls, drops, cleanups) = (Counter::new(), Counter::new(), Counter::new());
     let (started_tx, started) = mpsc::channel();
     let (release, release_rx) = mpsc::channel::<()>();
     let (p, d, c) = (polls.clone(), drops.clone(), cleanups.clone());
@@ -161,7 +169,15 @@ fn spawn_blocking_first_poll(
         }))
         .unwrap();
     started.recv_timeout(WAIT).expect("the task never ran");
-    (task, release)
+    BlockedFirstPoll {
+        handle: rt.handle().clone(),
+        rt,
+        task,
+        release,
+        polls,
+        drops,
+        cleanups,
+    }
 }
 
 /// The shutdown begins (the list closes, the listed tasks are cancelled)
@@ -172,11 +188,15 @@ fn spawn_blocking_first_poll(
 #[test]
 fn a_first_poll_that_straddles_the_start_of_a_shutdown_is_cancelled_with_its_cleanup() {
     watchdog("first_poll_straddles", || {
-        let rt = Builder::new().worker_threads(1).build().unwrap();
-        let handle = rt.handle().clone();
-        let (polls, drops, cleanups) = (Counter::new(), Counter::new(), Counter::new());
-        let (task, release) = spawn_blocking_first_poll(&rt, &polls, &drops, &cleanups);
-
+        let BlockedFirstPoll {
+            rt,
+            handle,
+            task,
+            release,
+            drops,
+            cleanups,
+            ..
+        } = blocked_first_poll();
         let shutdown = std::thread::spawn(move || rt.shutdown_timeout(WAIT));
         // A spawn resolves at once once the list is closed.
         wait_until("the task list closes", || {
@@ -202,11 +222,15 @@ fn a_first_poll_that_straddles_the_start_of_a_shutdown_is_cancelled_with_its_cle
 #[test]
 fn a_first_poll_that_outlives_the_shutdown_completes_the_task_as_it_returns() {
     watchdog("first_poll_outlives", || {
-        let rt = Builder::new().worker_threads(1).build().unwrap();
-        let handle = rt.handle().clone();
-        let (polls, drops, cleanups) = (Counter::new(), Counter::new(), Counter::new());
-        let (task, release) = spawn_blocking_first_poll(&rt, &polls, &drops, &cleanups);
-
+        let BlockedFirstPoll {
+            rt,
+            handle,
+            task,
+            release,
+            polls,
+            drops,
+            cleanups,
+        } = blocked_first_poll();
         rt.shutdown_timeout(Duration::from_millis(50));
         assert!(!task.is_finished(), "completed while its poll ran");
         release.send(()).unwrap();
