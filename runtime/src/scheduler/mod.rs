@@ -305,9 +305,9 @@ impl Shared {
     /// a poll that blocks (`shutdown_timeout`): a task it has not polled
     /// is in no list (`ListedTask::defer`), so without this it would wait
     /// for that worker (but for its LIFO slot's task, which nothing else
-    /// can reach: see docs/ARCHITECTURE.md, *List*). A listed task's entry
-    /// here was completed by the list's pass above: completing it again
-    /// only drops the entry's reference.
+    /// can reach: docs/ARCHITECTURE.md, *A task from spawn to completion*,
+    /// step 2). A listed task's entry here was completed by the list's
+    /// pass above: completing it again only drops the entry's reference.
     fn drain_worker_queues(&self) {
         for remote in self.remotes.iter() {
             loop {
