@@ -2,7 +2,10 @@
 # HTTP load: examples/http.rs (this runtime) against the same server on
 # Tokio (benches/src/bin/http_tokio.rs), alternately, each under `wrk` on
 # 127.0.0.1 with 64 connections for a bounded time. Prints requests/s and
-# p99 latency for both, per round and as medians, and their ratios.
+# p99 latency for both, per round and as medians, and their ratios, and
+# the server's CPU time per request (user and system, from
+# /proc/PID/stat over the wrk run): the share a runtime's own code can
+# change, against the kernel's, which it cannot.
 #
 #   benches/http-load.sh            # 3 rounds of 10 s per server
 #   ROUNDS=5 DURATION=15 benches/http-load.sh
@@ -50,6 +53,11 @@ wait_ready() {
   exit 1
 }
 
+# A process's user and system CPU time so far, in clock ticks: fields 14
+# and 15 of /proc/PID/stat (the command name, field 2, has no spaces here).
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14, $15 }' "/proc/$1/stat"; }
+
 # wrk's latency to milliseconds ("850.00us", "1.23ms", "1.01s").
 to_ms() {
   awk -v v="$1" 'BEGIN {
@@ -67,8 +75,10 @@ run() {
   "$bin" "127.0.0.1:$port" >/dev/null &
   SERVER_PID=$!
   wait_ready "$port"
-  local out
+  local out ticks0 ticks1
+  ticks0=$(cpu_ticks "$SERVER_PID")
   out=$(timeout $((DURATION + 30)) wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$port/")
+  ticks1=$(cpu_ticks "$SERVER_PID")
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""
   if echo "$out" | grep -q "Non-2xx\|Socket errors"; then
     echo "$out" | grep "Non-2xx\|Socket errors" | sed "s/^/  $name: /"
@@ -76,8 +86,19 @@ run() {
   local rps p99
   rps=$(echo "$out" | awk '/^Requests\/sec:/ { print $2 }')
   p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" { print $2 }')")
-  printf '  %-8s %12.0f req/s   p99 %8.3f ms\n' "$name" "$rps" "$p99"
-  echo "$rps $p99" >>"$RESULTS/$name"
+  # The server's CPU microseconds per request, user and system.
+  local cpu
+  cpu=$(awk -v t0="$ticks0" -v t1="$ticks1" -v hz="$CLK_TCK" -v r="$rps" -v d="$DURATION" 'BEGIN {
+    split(t0, a, " "); split(t1, b, " "); n = r * d
+    printf "%.2f %.2f", (b[1] - a[1]) / hz / n * 1e6, (b[2] - a[2]) / hz / n * 1e6
+  }')
+  report "$name" "$rps" "$p99" $cpu
+  echo "$rps $p99 $cpu" >>"$RESULTS/$name"
+}
+
+# report NAME RPS P99_MS USER_US SYS_US: one line of results.
+report() {
+  printf '  %-8s %12.0f req/s   p99 %8.3f ms   server CPU/request: user %5.2f us, system %5.2f us\n' "$@"
 }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -96,16 +117,20 @@ for round in $(seq 1 "$ROUNDS"); do
   fi
 done
 
-ours_rps=$(awk '{ print $1 }' "$RESULTS/runtime" | median)
-ours_p99=$(awk '{ print $2 }' "$RESULTS/runtime" | median)
-tokio_rps=$(awk '{ print $1 }' "$RESULTS/tokio" | median)
-tokio_p99=$(awk '{ print $2 }' "$RESULTS/tokio" | median)
+# column NAME N: the median of column N of NAME's rounds.
+column() { awk -v n="$2" '{ print $n }' "$RESULTS/$1" | median; }
+ours_rps=$(column runtime 1)
+ours_p99=$(column runtime 2)
+tokio_rps=$(column tokio 1)
+tokio_p99=$(column tokio 2)
+ours_cpu="$(column runtime 3) $(column runtime 4)"
+tokio_cpu="$(column tokio 3) $(column tokio 4)"
 rm -r "$RESULTS"
 
 echo
 echo "median over $ROUNDS rounds:"
-printf '  %-8s %12.0f req/s   p99 %8.3f ms\n' runtime "$ours_rps" "$ours_p99"
-printf '  %-8s %12.0f req/s   p99 %8.3f ms\n' tokio "$tokio_rps" "$tokio_p99"
+report runtime "$ours_rps" "$ours_p99" $ours_cpu
+report tokio "$tokio_rps" "$tokio_p99" $tokio_cpu
 awk -v a="$ours_rps" -v b="$tokio_rps" -v c="$ours_p99" -v d="$tokio_p99" 'BEGIN {
   printf "  ratio    req/s runtime/tokio = %.3f (goal >= 1)   p99 runtime/tokio = %.3f (goal <= 1)\n", a / b, c / d
 }'
