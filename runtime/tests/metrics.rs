@@ -267,3 +267,96 @@ fn display_prints_one_line_per_worker() {
     // A summary line, a header, one line per worker.
     assert_eq!(text.lines().count(), 2 + 3, "{text}");
 }
+
+/// The books balance after a shutdown that completes tasks itself: its
+/// last pass takes each task still listed off the list and completes it
+/// as cancelled, and that counts as a completion, as a task completing
+/// on its own does (`spawned_tasks == completed_tasks + live_tasks` once
+/// the runtime is quiet). For both flavors, for a current-thread
+/// runtime's local tasks, after `drop` (no grace period: the idle tasks
+/// are still listed at the last pass) and after `shutdown_timeout`, whose
+/// last pass also takes a blocking closure that is still running, which
+/// finishes later.
+#[test]
+fn books_balance_after_the_shutdown_completes_listed_tasks() {
+    const IDLE: usize = 3;
+    watchdog("books_balance_after_shutdown", || {
+        for current_thread in [false, true] {
+            for drop_it in [true, false] {
+                books_balance_after_shutdown(current_thread, drop_it, IDLE);
+            }
+        }
+    });
+}
+
+fn books_balance_after_shutdown(current_thread: bool, drop_it: bool, idle: usize) {
+    let case = format!("current_thread {current_thread}, drop {drop_it}");
+    let rt = if current_thread {
+        Builder::new_current_thread().build().unwrap()
+    } else {
+        support::runtime(2)
+    };
+    let handle = rt.handle().clone();
+    let (polled_tx, polled_rx) = signal();
+    let mut idle: Vec<_> = (0..idle)
+        .map(|_| {
+            let polled_tx = polled_tx.clone();
+            rt.spawn(async move {
+                polled_tx.send(()).unwrap();
+                std::future::pending::<()>().await
+            })
+        })
+        .collect();
+    if current_thread {
+        // Local tasks live in the current-thread runtime's own set; and the
+        // runtime's tasks run only while something drives it.
+        idle.push(rt.block_on(async {
+            let polled_tx = polled_tx.clone();
+            let local = runtime::task::spawn_local(async move {
+                polled_tx.send(()).unwrap();
+                std::future::pending::<()>().await
+            });
+            for _ in 0..10 {
+                runtime::task::yield_now().await;
+            }
+            local
+        }));
+    }
+    for _ in 0..idle.len() {
+        polled_rx.recv_timeout(WAIT).unwrap();
+    }
+    let (release_tx, release_rx) = signal();
+    let blocking = (!drop_it).then(|| {
+        let (started_tx, started_rx) = signal();
+        let blocking = rt.spawn_blocking(move || {
+            started_tx.send(()).unwrap();
+            release_rx.recv_timeout(WAIT).unwrap();
+        });
+        started_rx.recv_timeout(WAIT).unwrap();
+        blocking
+    });
+    // Each first poll ended pending: every task is listed.
+    let live = idle.len() + usize::from(blocking.is_some());
+    wait_until("every task listed", || handle.metrics().live_tasks == live);
+
+    if drop_it {
+        drop(rt);
+    } else {
+        rt.shutdown_timeout(Duration::from_millis(50));
+    }
+    for task in idle {
+        let err = futures::executor::block_on(task).unwrap_err();
+        assert!(err.is_cancelled(), "{case}");
+    }
+    if let Some(blocking) = blocking {
+        release_tx.send(()).unwrap();
+        futures::executor::block_on(blocking).unwrap();
+    }
+
+    let m = handle.metrics();
+    assert_eq!(m.live_tasks, 0, "{case}: {m}");
+    assert_eq!(
+        m.spawned_tasks, m.completed_tasks,
+        "{case}: every task spawned has completed: {m}"
+    );
+}

@@ -174,7 +174,8 @@ impl Metrics {
         started.saturating_sub(ended)
     }
 
-    /// A task completed outside the workers.
+    /// A task completed outside the workers, or one the shutdown's last
+    /// pass took off the list (`Shared::finish_shutdown`).
     pub(crate) fn count_remote_completion(&self) {
         // Relaxed: a statistic.
         self.shared.remote_completions.fetch_add(1, Relaxed);
@@ -284,7 +285,10 @@ pub struct RuntimeMetrics {
     /// just before, which the shutdown then completes instead of polling
     /// it, is counted, and as completed).
     pub spawned_tasks: u64,
-    /// Tasks completed (with a value, a panic or a cancellation).
+    /// Tasks completed (with a value, a panic or a cancellation). A task
+    /// that the shutdown completes itself counts from the moment the
+    /// shutdown takes it off the task list: a task whose poll outlived
+    /// `shutdown_timeout` counts then, although it finishes later.
     pub completed_tasks: u64,
     /// Tasks spawned from threads that are not this runtime's workers
     /// (they go through the injector).

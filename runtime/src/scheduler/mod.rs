@@ -290,6 +290,11 @@ impl Shared {
             io.shutdown();
         }
         while let Some(task) = self.owned.pop() {
+            // Off the list, it is no longer live: it counts as completed
+            // now (`release` counts a task that leaves the list itself, and
+            // finds none of these there, even one still in a poll that
+            // outlived the shutdown).
+            self.metrics.count_remote_completion();
             task.shutdown();
         }
         self.drain_worker_queues();

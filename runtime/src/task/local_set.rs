@@ -315,6 +315,10 @@ impl LocalShared {
     pub(crate) fn shutdown(&self) {
         self.owned.close();
         while let Some(task) = self.owned.pop() {
+            // Off the list it counts as completed, as in `release`, which
+            // will not find it there.
+            // Relaxed: a statistic.
+            self.completed.fetch_add(1, Ordering::Relaxed);
             task.shutdown();
         }
         let late = {
