@@ -240,6 +240,44 @@ fn shutdown_timeout_deadline_passes() {
     });
 }
 
+/// The grace period ends when the last task does, even when that is a
+/// blocking closure finishing on a pool thread while nothing else is left
+/// to run on the calling thread (it used to sleep on until the deadline:
+/// nothing woke the parked core when the task list emptied).
+#[test]
+fn shutdown_timeout_ends_when_a_blocking_closure_finishes() {
+    support::watchdog("ct_shutdown_blocking_ends", || {
+        let rt = rt();
+        let (began_tx, began_rx) = std::sync::mpsc::channel();
+        let (started_tx, started_rx) = futures_channel::oneshot::channel();
+        rt.block_on(async move {
+            // Its cancellation tells the closure that the grace period has
+            // begun.
+            runtime::spawn(async move {
+                started_tx.send(()).unwrap();
+                let _ = runtime::task::catch_cancel(std::future::pending::<()>()).await;
+                began_tx.send(()).unwrap();
+            });
+            started_rx.await.unwrap();
+        });
+        let (running_tx, running_rx) = std::sync::mpsc::channel();
+        let blocking = rt.spawn_blocking(move || {
+            running_tx.send(()).unwrap();
+            began_rx.recv_timeout(support::WAIT).unwrap();
+        });
+        // Running, so the shutdown cannot cancel it: it must wait for it.
+        running_rx.recv_timeout(support::WAIT).unwrap();
+        let start = std::time::Instant::now();
+        rt.shutdown_timeout(Duration::from_secs(10));
+        let took = start.elapsed();
+        assert!(
+            took < Duration::from_secs(5),
+            "the grace period took {took:?}, although the closure finished as it began"
+        );
+        futures::executor::block_on(blocking).unwrap();
+    });
+}
+
 /// Dropped on another thread than the one that built it, the runtime
 /// cannot drop its local futures there: it leaks them (no destructor runs,
 /// off their thread) and their handles resolve as cancelled. `Send` tasks

@@ -422,6 +422,10 @@ pub(crate) fn run_grace_period(shared: &Arc<Shared>, grace: std::time::Duration)
             };
             let mut sleep = std::pin::pin!(crate::time::sleep(grace));
             let mut until = std::pin::pin!(std::future::poll_fn(|cx| {
+                // A task that completes off this thread (a blocking
+                // closure) empties the list with nobody else to wake us.
+                // Registered before the look: news after it wakes us.
+                shared.owned.wake_when_emptied(cx.waker());
                 if all_done() || sleep.as_mut().poll(cx).is_ready() {
                     Poll::Ready(())
                 } else {

@@ -13,6 +13,7 @@ use crate::loom::{Condvar, Mutex, Ordering};
 use crossbeam_utils::CachePadded;
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
+use std::task::Waker;
 use std::time::Instant;
 
 pub(crate) struct OwnedTasks {
@@ -20,7 +21,9 @@ pub(crate) struct OwnedTasks {
     mask: u64,
     /// Signalled when a shard becomes empty after `close`.
     emptied: Condvar,
-    emptied_lock: Mutex<()>,
+    /// The lock of `emptied`; it holds the waker of an async wait for the
+    /// same news (`wake_when_emptied`), woken with the condition variable.
+    emptied_lock: Mutex<Option<Waker>>,
 }
 
 /// One shard: a slab of task pointers. A listed task's header holds its
@@ -203,7 +206,7 @@ impl OwnedTasks {
                 .collect(),
             mask: n as u64 - 1,
             emptied: Condvar::new(),
-            emptied_lock: Mutex::new(()),
+            emptied_lock: Mutex::new(None),
         }
     }
 
@@ -313,8 +316,29 @@ impl OwnedTasks {
     /// Wakes a shutdown waiting in `wait_empty` (a deferred task completed
     /// unlisted: its `also` may hold now).
     pub(crate) fn notify_emptied(&self) {
-        let _guard = self.emptied_lock.lock();
-        self.emptied.notify_all();
+        let waker = {
+            let mut waiter = self.emptied_lock.lock();
+            self.emptied.notify_all();
+            waiter.take()
+        };
+        // Out of the lock: a wake may run code that takes it again.
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Wakes `waker` at the next news for `wait_empty` (a shard emptied
+    /// after `close`, `notify_emptied`): for a waiter that cannot block
+    /// its thread on the condition variable, the current-thread runtime's
+    /// grace period, whose thread must keep driving the tasks. One waker
+    /// at a time; register, then look (as `wait_empty` does under its
+    /// lock): news after the registration wakes it.
+    pub(crate) fn wake_when_emptied(&self, waker: &Waker) {
+        let mut waiter = self.emptied_lock.lock();
+        match &mut *waiter {
+            Some(w) if w.will_wake(waker) => {}
+            w => *w = Some(waker.clone()),
+        }
     }
 
     /// Takes a completed task off the list. Returns true if it was on it;
@@ -335,8 +359,7 @@ impl OwnedTasks {
         shard.compact_if_sparse();
         if shard.len == 0 && shard.closed {
             drop(shard);
-            let _guard = self.emptied_lock.lock();
-            self.emptied.notify_all();
+            self.notify_emptied();
         }
         true
     }
