@@ -310,17 +310,16 @@ fn books_balance_after_shutdown(current_thread: bool, drop_it: bool, idle: usize
     if current_thread {
         // Local tasks live in the current-thread runtime's own set; and the
         // runtime's tasks run only while something drives it.
-        idle.push(rt.block_on(async {
+        rt.block_on(async {
             let polled_tx = polled_tx.clone();
-            let local = runtime::task::spawn_local(async move {
+            idle.push(runtime::task::spawn_local(async move {
                 polled_tx.send(()).unwrap();
                 std::future::pending::<()>().await
-            });
+            }));
             for _ in 0..10 {
                 runtime::task::yield_now().await;
             }
-            local
-        }));
+        });
     }
     for _ in 0..idle.len() {
         polled_rx.recv_timeout(WAIT).unwrap();
