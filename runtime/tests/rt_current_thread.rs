@@ -240,6 +240,37 @@ fn shutdown_timeout_deadline_passes() {
     });
 }
 
+/// Tasks that the `block_on` future spawns run in their turn, however
+/// many it spawns after them: it used to put each into the LIFO slot,
+/// which every turn takes first, so a future spawning two tasks a round
+/// (and yielding, which lets one turn run) starved the first of each pair
+/// until it stopped.
+#[test]
+fn tasks_spawned_by_the_block_on_future_run_in_their_turn() {
+    const ROUNDS: usize = 1_000;
+    support::watchdog("ct_block_on_spawns_in_turn", || {
+        let rt = rt();
+        let firsts = support::Counter::new();
+        let seconds = support::Counter::new();
+        let (firsts_by_end, seconds_by_end) = rt.block_on(async {
+            for _ in 0..ROUNDS {
+                let (f, s) = (firsts.clone(), seconds.clone());
+                runtime::spawn(async move { f.incr() });
+                runtime::spawn(async move { s.incr() });
+                runtime::task::yield_now().await;
+            }
+            (firsts.get(), seconds.get())
+        });
+        // At least a turn a round, oldest first: half the tasks, a pair at
+        // a time.
+        assert!(
+            firsts_by_end >= ROUNDS / 4,
+            "{firsts_by_end} of {ROUNDS} first-of-a-pair tasks ran during the \
+             loop ({seconds_by_end} second ones)"
+        );
+    });
+}
+
 /// The grace period ends when the last task does, even when that is a
 /// blocking closure finishing on a pool thread while nothing else is left
 /// to run on the calling thread (it used to sleep on until the deadline:
@@ -525,9 +556,10 @@ fn yielded_tasks_run_round_robin() {
         let order = order.lock().unwrap().clone();
         order
     });
-    // First round: the last spawned runs first (the LIFO slot), then the
-    // queue in order; every later round repeats the first round's order.
-    let first = [2, 0, 1];
+    // First round: in spawn order (spawned by the `block_on` future, not
+    // by a task, they queue in order, not through the LIFO slot); every
+    // later round repeats the first round's order.
+    let first = [0, 1, 2];
     let expected: Vec<(usize, usize)> = (0..3)
         .flat_map(|r| first.iter().map(move |&i| (i, r)))
         .collect();

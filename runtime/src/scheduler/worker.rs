@@ -628,7 +628,8 @@ impl Context {
         &self.counters
     }
 
-    /// Pushes a task spawned on this worker into the LIFO slot; the task
+    /// Pushes a task spawned on this worker into the LIFO slot (but see
+    /// `push_lifo` for the current-thread core); the task
     /// it displaces goes to the local queue, and another worker is woken
     /// to help: at once outside a poll, and once the poll returns for a
     /// spawn during one (as for wakes, see `schedule_wake`).
@@ -644,14 +645,7 @@ impl Context {
     /// helper at once.
     #[inline]
     pub(super) fn schedule_local(&self, task: Notified) {
-        if let Some(prev) = self.lifo.replace(Some(task)) {
-            self.local.push(prev);
-            if self.polling.get() {
-                self.notify_after_poll.set(true);
-            } else {
-                self.notify_others();
-            }
-        }
+        self.push_lifo(task);
     }
 
     /// Pushes a task woken on this worker: into the LIFO slot, or, for a
@@ -673,6 +667,29 @@ impl Context {
     pub(super) fn schedule_wake(&self, task: Notified, is_yield: bool) {
         if is_yield {
             self.yielded.borrow_mut().push(task);
+            return;
+        }
+        self.push_lifo(task);
+    }
+
+    /// `schedule_local` and `schedule_wake`: the LIFO slot, its previous
+    /// task to the local queue.
+    ///
+    /// But for the current-thread runtime's core outside a task's poll:
+    /// there, what the `block_on` future spawns or wakes (between two
+    /// turns of the core, on this thread), or what its driver wakes,
+    /// goes to the back of the queue. The slot is for what a running task
+    /// spawns or wakes (run next, while the data it shares is in cache,
+    /// and only a few in a row: `run_task`). Filled between turns, it was
+    /// refilled before every turn, which takes it first: a `block_on`
+    /// loop spawning two tasks a round starved the first of each pair,
+    /// displaced to the queue, until the loop ended. Tokio's
+    /// current-thread scheduler runs such tasks in order (it has no LIFO
+    /// slot).
+    #[inline]
+    fn push_lifo(&self, task: Notified) {
+        if !self.polling.get() && self.outside.borrow().is_some() {
+            self.local.push(task);
             return;
         }
         if let Some(prev) = self.lifo.replace(Some(task)) {
