@@ -114,7 +114,8 @@ pub(crate) struct LocalShared {
     /// `Pinned` (the runtime may be dropped on another thread).
     of_runtime: bool,
     /// Tasks spawned (listed) and completed (unlisted by their own
-    /// completion), for the runtime's metrics (`Shared::local_task_counts`).
+    /// completion, or by the shutdown, `shutdown`), for the runtime's
+    /// metrics (`Shared::local_task_counts`).
     spawned: AtomicU64,
     completed: AtomicU64,
 }
