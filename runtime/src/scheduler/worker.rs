@@ -675,12 +675,13 @@ impl Context {
     /// `schedule_local` and `schedule_wake`: the LIFO slot, its previous
     /// task to the local queue.
     ///
-    /// But for the current-thread runtime's core outside a task's poll:
-    /// there, what the `block_on` future spawns or wakes (between two
-    /// turns of the core, on this thread), or what its driver wakes,
-    /// goes to the back of the queue. The slot is for what a running task
-    /// spawns or wakes (run next, while the data it shares is in cache,
-    /// and only a few in a row: `run_task`). Filled between turns, it was
+    /// But for the current-thread runtime's core outside a task's poll
+    /// (`poll`, which sets `polling`): there, what the `block_on` future
+    /// or a local task spawns or wakes (both polled between two turns of
+    /// the core, on this thread), or what its driver wakes, goes to the
+    /// back of the queue. The slot is for what a task polled by this
+    /// worker spawns or wakes (run next, while the data it shares is in
+    /// cache, and only a few in a row: `run_task`). Filled between turns, it was
     /// refilled before every turn, which takes it first: a `block_on`
     /// loop spawning two tasks a round starved the first of each pair,
     /// displaced to the queue, until the loop ended. Tokio's
